@@ -1,0 +1,218 @@
+import { entriesPerTable, type LutOptions, type LutShape } from './shape';
+
+/**
+ * The LUT op on plain typed arrays: a kernel for the cpu and wasm backends, and for any
+ * backend that can read tensors back synchronously.
+ *
+ * Layout: x is [batch][inputWidth], weights are [neurons][tablesPerNeuron][2^k], the mask is
+ * [neurons][tablesPerNeuron][k] and the output is [batch][neurons]. Neuron j outputs
+ *
+ *     y[b][j] = sum over its tables t of  o_t,   o_t = |gamma| * f_t(x[b][mask_t])
+ *
+ * (o_t = sign(|gamma| f_t) with `binarizeOutput`), where f_t is the Lagrange form
+ * f(x) = sum_p w_p * prod_i (1 + s_p,i x_i) / 2 over the table's 2^k entries. Input i is
+ * address bit i and s_p,i = +1 where that bit of p is set.
+ *
+ * With binary inputs the product is one-hot at the address, so the forward pass reads one
+ * entry, the entry's gradient is the output gradient, and df/dx_i is half the difference of
+ * the two entries whose addresses differ in bit i: O(k) work per table and sample. Real inputs
+ * build the 2^k basis incrementally (2^(k+1) multiplies) and get df/dx_i as
+ * (f(x_i = +1) - f(x_i = -1)) / 2 over the other inputs, which is exact for a multilinear f.
+ */
+
+export interface LutGradients {
+  dx: Float32Array;
+  dWeights: Float32Array;
+  dGamma: number;
+}
+
+/** Sign with sign(0) = +1, the convention of the whole library (bit 1 = +1). */
+function signOf(v: number): number {
+  return v >= 0 ? 1 : -1;
+}
+
+/** Table addresses for binary inputs: address[table * batch + b]. */
+function binaryAddresses(x: Float32Array, batch: number, mask: Int32Array, shape: LutShape): Int32Array {
+  const { inputWidth, k } = shape;
+  const tables = shape.neurons * shape.tablesPerNeuron;
+  const addresses = new Int32Array(tables * batch);
+  for (let t = 0; t < tables; t++) {
+    const maskBase = t * k;
+    const outBase = t * batch;
+    for (let i = 0; i < k; i++) {
+      const column = mask[maskBase + i];
+      const bit = 1 << i;
+      for (let b = 0; b < batch; b++) {
+        if (x[b * inputWidth + column] >= 0) addresses[outBase + b] |= bit;
+      }
+    }
+  }
+  return addresses;
+}
+
+/** Fills `basis` with prod_i (1 + s_p,i x_i) / 2 for the table inputs `inputs` (length k). */
+function lagrangeBasis(inputs: Float64Array, k: number, basis: Float64Array): void {
+  basis[0] = 1;
+  for (let i = 0; i < k; i++) {
+    const half = 1 << i;
+    const up = (1 + inputs[i]) / 2;
+    const down = (1 - inputs[i]) / 2;
+    for (let p = 0; p < half; p++) {
+      const v = basis[p];
+      basis[p + half] = v * up;
+      basis[p] = v * down;
+    }
+  }
+}
+
+function gatherTableInputs(x: Float32Array, row: number, mask: Int32Array, maskBase: number, k: number, out: Float64Array): void {
+  for (let i = 0; i < k; i++) out[i] = x[row + mask[maskBase + i]];
+}
+
+export function lutForwardJs(
+  x: Float32Array,
+  batch: number,
+  weights: Float32Array,
+  gamma: number,
+  mask: Int32Array,
+  shape: LutShape,
+  options: LutOptions,
+): Float32Array {
+  const { neurons, tablesPerNeuron, k, inputWidth } = shape;
+  const entries = entriesPerTable(shape);
+  const scale = Math.abs(gamma);
+  const y = new Float32Array(batch * neurons);
+  const sums = new Float64Array(batch);
+
+  if (options.binaryInputs) {
+    const addresses = binaryAddresses(x, batch, mask, shape);
+    for (let j = 0; j < neurons; j++) {
+      sums.fill(0);
+      for (let tj = 0; tj < tablesPerNeuron; tj++) {
+        const t = j * tablesPerNeuron + tj;
+        const wBase = t * entries;
+        const aBase = t * batch;
+        if (options.binarizeOutput) {
+          for (let b = 0; b < batch; b++) sums[b] += signOf(scale * weights[wBase + addresses[aBase + b]]);
+        } else {
+          for (let b = 0; b < batch; b++) sums[b] += weights[wBase + addresses[aBase + b]];
+        }
+      }
+      // Sum first, scale once: with ±1 weights the sum is an exact integer, so the output is
+      // |gamma| times that integer whatever the order of the tables.
+      const factor = options.binarizeOutput ? 1 : scale;
+      for (let b = 0; b < batch; b++) y[b * neurons + j] = sums[b] * factor;
+    }
+    return y;
+  }
+
+  const inputs = new Float64Array(k);
+  const basis = new Float64Array(entries);
+  for (let j = 0; j < neurons; j++) {
+    sums.fill(0);
+    for (let tj = 0; tj < tablesPerNeuron; tj++) {
+      const t = j * tablesPerNeuron + tj;
+      const wBase = t * entries;
+      for (let b = 0; b < batch; b++) {
+        gatherTableInputs(x, b * inputWidth, mask, t * k, k, inputs);
+        lagrangeBasis(inputs, k, basis);
+        let f = 0;
+        for (let p = 0; p < entries; p++) f += weights[wBase + p] * basis[p];
+        sums[b] += options.binarizeOutput ? signOf(scale * f) : f;
+      }
+    }
+    const factor = options.binarizeOutput ? 1 : scale;
+    for (let b = 0; b < batch; b++) y[b * neurons + j] = sums[b] * factor;
+  }
+  return y;
+}
+
+export function lutBackwardJs(
+  dy: Float32Array,
+  x: Float32Array,
+  batch: number,
+  weights: Float32Array,
+  gamma: number,
+  mask: Int32Array,
+  shape: LutShape,
+  options: LutOptions,
+): LutGradients {
+  const { neurons, tablesPerNeuron, k, inputWidth } = shape;
+  const entries = entriesPerTable(shape);
+  const scale = Math.abs(gamma);
+  const gammaSign = gamma >= 0 ? 1 : -1;
+  const dx = new Float32Array(x.length);
+  const dWeights = new Float32Array(weights.length);
+  const dxAcc = new Float64Array(x.length);
+  let dGamma = 0;
+
+  // Gradient of o_t with respect to f_t: |gamma|, or with a binarized output the
+  // straight-through |gamma| * [|gamma f_t| <= 1].
+  const outputGrad = (f: number): number => (options.binarizeOutput ? (Math.abs(scale * f) <= 1 ? scale : 0) : scale);
+  const gammaGrad = (f: number): number => (options.binarizeOutput ? (Math.abs(scale * f) <= 1 ? f : 0) : f);
+
+  if (options.binaryInputs) {
+    const addresses = binaryAddresses(x, batch, mask, shape);
+    for (let t = 0; t < neurons * tablesPerNeuron; t++) {
+      const j = Math.floor(t / tablesPerNeuron);
+      const wBase = t * entries;
+      const aBase = t * batch;
+      const maskBase = t * k;
+      for (let b = 0; b < batch; b++) {
+        const g = dy[b * neurons + j];
+        if (g === 0) continue;
+        const address = addresses[aBase + b];
+        const f = weights[wBase + address];
+        const df = g * outputGrad(f);
+        dGamma += g * gammaGrad(f);
+        dWeights[wBase + address] += df;
+        const row = b * inputWidth;
+        for (let i = 0; i < k; i++) {
+          const bit = 1 << i;
+          const slope = (weights[wBase + (address | bit)] - weights[wBase + (address & ~bit)]) / 2;
+          dxAcc[row + mask[maskBase + i]] += df * slope;
+        }
+      }
+    }
+  } else {
+    const inputs = new Float64Array(k);
+    const basis = new Float64Array(entries);
+    const rest = new Float64Array(k);
+    const restBasis = new Float64Array(entries >> 1 || 1);
+    for (let t = 0; t < neurons * tablesPerNeuron; t++) {
+      const j = Math.floor(t / tablesPerNeuron);
+      const wBase = t * entries;
+      const maskBase = t * k;
+      for (let b = 0; b < batch; b++) {
+        const g = dy[b * neurons + j];
+        if (g === 0) continue;
+        const row = b * inputWidth;
+        gatherTableInputs(x, row, mask, maskBase, k, inputs);
+        lagrangeBasis(inputs, k, basis);
+        let f = 0;
+        for (let p = 0; p < entries; p++) f += weights[wBase + p] * basis[p];
+        const df = g * outputGrad(f);
+        dGamma += g * gammaGrad(f);
+        for (let p = 0; p < entries; p++) dWeights[wBase + p] += df * basis[p];
+
+        // df/dx_i = (f with x_i = +1  -  f with x_i = -1) / 2, over the basis of the other inputs.
+        for (let i = 0; i < k; i++) {
+          let n = 0;
+          for (let m = 0; m < k; m++) if (m !== i) rest[n++] = inputs[m];
+          lagrangeBasis(rest, k - 1, restBasis);
+          const low = (1 << i) - 1;
+          let slope = 0;
+          for (let q = 0; q < entries >> 1; q++) {
+            // Insert bit i into q: the entries with bit i set and clear.
+            const withoutBit = ((q & ~low) << 1) | (q & low);
+            slope += (weights[wBase + (withoutBit | (1 << i))] - weights[wBase + withoutBit]) * restBasis[q];
+          }
+          dxAcc[row + mask[maskBase + i]] += (df * slope) / 2;
+        }
+      }
+    }
+  }
+
+  for (let i = 0; i < dx.length; i++) dx[i] = dxAcc[i];
+  return { dx, dWeights, dGamma: dGamma * gammaSign };
+}

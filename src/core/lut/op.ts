@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+import { type CustomGradientFunction } from './binarize';
+import { lutBackwardJs, lutForwardJs } from './kernel-js';
+import { lutReference } from './reference';
+import { checkMask, type LutOptions, type LutShape } from './shape';
+
+/**
+ * The one entry point of the LUT op: every LUT layer calls `lut`, and kernels are leaves
+ * behind it. x is [batch, inputWidth]; weights hold [neurons * tablesPerNeuron, 2^k] table
+ * entries (already binarized by the caller where the binarization level asks for it); gamma is
+ * the layer's scalar scale. Returns [batch, neurons]: each neuron's sum of its tables' outputs.
+ * See kernel-js.ts for the formula and the gradients.
+ */
+export type LutImplementation = 'auto' | 'js' | 'reference';
+
+let forcedImplementation: LutImplementation = 'auto';
+
+/** Selects the implementation for all later calls; 'auto' picks the fastest for the backend. */
+export function setLutImplementation(implementation: LutImplementation): void {
+  forcedImplementation = implementation;
+}
+
+export function getLutImplementation(): Exclude<LutImplementation, 'auto'> {
+  return forcedImplementation === 'auto' ? 'js' : forcedImplementation;
+}
+
+export function lut(
+  x: tf.Tensor2D,
+  weights: tf.Tensor,
+  gamma: tf.Scalar,
+  mask: Int32Array,
+  shape: LutShape,
+  options: LutOptions,
+): tf.Tensor2D {
+  if (x.shape[1] !== shape.inputWidth) {
+    throw new Error(`LUT op input has width ${x.shape[1]}, but the layer reads ${shape.inputWidth} inputs`);
+  }
+  if (getLutImplementation() === 'reference') return lutReference(x, weights, gamma, mask, shape, options);
+  return lutTypedArrays(x, weights, gamma, mask, shape, options);
+}
+
+/** Checks a mask once, where a layer is built, rather than on every call of the op. */
+export { checkMask };
+
+function lutTypedArrays(
+  x: tf.Tensor2D,
+  weights: tf.Tensor,
+  gamma: tf.Scalar,
+  mask: Int32Array,
+  shape: LutShape,
+  options: LutOptions,
+): tf.Tensor2D {
+  const batch = x.shape[0];
+  const op = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, gIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xIn, wIn, gIn]);
+    const xData = xIn.dataSync() as Float32Array;
+    const wData = wIn.dataSync() as Float32Array;
+    const gValue = gIn.dataSync()[0];
+    const value = tf.tensor2d(lutForwardJs(xData, batch, wData, gValue, mask, shape, options), [batch, shape.neurons]);
+
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws, gs] = saved;
+      const grads = lutBackwardJs(
+        dy.dataSync() as Float32Array,
+        xs.dataSync() as Float32Array,
+        batch,
+        ws.dataSync() as Float32Array,
+        gs.dataSync()[0],
+        mask,
+        shape,
+        options,
+      );
+      return [tf.tensor(grads.dx, xs.shape), tf.tensor(grads.dWeights, ws.shape), tf.scalar(grads.dGamma)];
+    };
+    return { value, gradFunc };
+  }) as unknown as CustomGradientFunction);
+  return op(x, weights, gamma) as tf.Tensor2D;
+}

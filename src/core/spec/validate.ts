@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+import { SpecError } from '../errors';
+import { specSchema, type Spec } from './schema';
+
+/** `layers[2].k` style path of a zod issue. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const part of path) text += typeof part === 'number' ? `[${part}]` : text ? `.${String(part)}` : String(part);
+  return text || '(spec)';
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+}
+
+/**
+ * Validates a spec object and fills in the defaults. Throws a SpecError listing every problem
+ * as `path: message`, e.g. `layers[2].k: must be an integer from 1 to 8, got 20`.
+ */
+export function parseSpec(input: unknown): Spec {
+  const result = specSchema.safeParse(input);
+  if (!result.success) throw new SpecError(formatIssues(result.error.issues));
+  const spec = result.data;
+
+  const problems: string[] = [];
+  spec.layers.forEach((layer, i) => {
+    if (layer.type !== 'LutLinear') return;
+    if (layer.mask.kind === 'random' && layer.mask.fanIn === undefined) {
+      problems.push(`layers[${i}].mask.fanIn: the random mask needs a fan-in (tables per neuron), e.g. "fanIn": 64`);
+    }
+    if (layer.mask.kind !== 'random' && layer.mask.fanIn !== undefined) {
+      problems.push(`layers[${i}].mask.fanIn: only the random mask takes a fan-in; remove it or set "kind": "random"`);
+    }
+  });
+  if (problems.length > 0) throw new SpecError(problems);
+  return spec;
+}
+
+/** Parses spec JSON text; a syntax error becomes a SpecError with the parser's message. */
+export function parseSpecJson(text: string, source = 'spec'): Spec {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SpecError([`${source} is not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseSpec(value);
+}
+
+/** The phases a spec trains: its `phases`, or one phase of `epochs` epochs. */
+export function trainingPhases(spec: Spec) {
+  return spec.phases ?? [{ epochs: spec.epochs }];
+}

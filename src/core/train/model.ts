@@ -1,0 +1,154 @@
+import type * as tf from '@tensorflow/tfjs';
+import { SpecError } from '../errors';
+import { BatchNorm } from '../layers/batch-norm';
+import type { ForwardContext, Layer, Parameter } from '../layers/layer';
+import { BinaryLinear, Dense } from '../layers/linear';
+import { LutLinear } from '../layers/lut-linear';
+import { Flatten, Sign } from '../layers/simple';
+import { Random } from '../random';
+import type { LayerSpec, Spec } from '../spec/schema';
+import { trainingPhases } from '../spec/validate';
+
+/**
+ * Memory one training step is estimated to need per trainable weight: the latent value, its
+ * binarized copy, its gradient and two Adam moments, 4 bytes each.
+ */
+const TRAINING_BYTES_PER_WEIGHT = 20;
+
+/** Largest estimated training memory of a model, 2 GiB: the heap a tfjs wasm backend can address in practice. */
+export const MAX_TRAINING_BYTES = 2 * 1024 ** 3;
+
+/** A network built from a spec: the layers in order, applied to [batch, features] inputs. */
+export class Model {
+  constructor(
+    readonly spec: Spec,
+    readonly layers: Layer[],
+    readonly inputWidth: number,
+    readonly classes: number,
+  ) {}
+
+  apply(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {
+    let activation = x;
+    for (const layer of this.layers) activation = layer.apply(activation, context);
+    return activation;
+  }
+
+  parameters(): Parameter[] {
+    return this.layers.flatMap((layer) => layer.parameters());
+  }
+
+  lutLayers(): LutLinear[] {
+    return this.layers.filter((layer): layer is LutLinear => layer instanceof LutLinear);
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) layer.dispose();
+  }
+}
+
+function layerName(index: number, spec: LayerSpec): string {
+  return `layers[${index}] ${spec.type}`;
+}
+
+/** Estimated trainable weights of a LutLinear layer, before building it. */
+function lutWeightCount(spec: Extract<LayerSpec, { type: 'LutLinear' }>, inputWidth: number): number {
+  const tablesPerNeuron = spec.mask.kind === 'expanded' ? inputWidth : spec.mask.kind === 'minimal' ? Math.ceil(inputWidth / spec.k) : (spec.mask.fanIn ?? inputWidth);
+  return spec.out * tablesPerNeuron * 2 ** spec.k;
+}
+
+/**
+ * Checks what depends on the data and on the order of the layers: the widths that layers
+ * read, memory, and the output width against the number of classes. Throws a SpecError.
+ */
+export function checkNetwork(spec: Spec, inputWidth: number, classes: number): void {
+  const problems: string[] = [];
+  let width = inputWidth;
+  let totalBytes = 0;
+  const firstPhaseExpanded = trainingPhases(spec)[0].inputExpanded;
+
+  spec.layers.forEach((layer, i) => {
+    const path = `layers[${i}]`;
+    switch (layer.type) {
+      case 'LutLinear': {
+        const distinct = layer.mask.kind !== 'expanded' || !layer.mask.replacement;
+        if (distinct && layer.mask.kind !== 'minimal' && layer.k > width) {
+          problems.push(`${path}.k: a ${layer.mask.kind} mask draws ${layer.k} distinct inputs per table, but the layer has only ${width} inputs; lower k or widen the previous layer`);
+        }
+        if (layer.mask.kind === 'expanded' && layer.k > 1 && width < 2) {
+          problems.push(`${path}.k: an expanded mask with k > 1 needs at least 2 inputs, got ${width}`);
+        }
+        const weights = lutWeightCount(layer, width);
+        const bytes = weights * TRAINING_BYTES_PER_WEIGHT;
+        totalBytes += bytes;
+        if (bytes > MAX_TRAINING_BYTES) {
+          problems.push(
+            `${path}.k: ${layer.out} neurons with k ${layer.k} need ${weights.toLocaleString('en-US')} table entries, about ${(bytes / 1024 ** 3).toFixed(1)} GiB to train, over the ${MAX_TRAINING_BYTES / 1024 ** 3} GiB limit; lower k, out or the fan-in`,
+          );
+        }
+        const expandedAtStart = firstPhaseExpanded ?? layer.inputExpanded;
+        if (layer.init === 'memorize' && !expandedAtStart) {
+          problems.push(`${path}.init: memorize fills full tables, so the layer must start with inputExpanded true`);
+        }
+        width = layer.out;
+        break;
+      }
+      case 'BinaryLinear':
+      case 'Dense':
+        totalBytes += width * layer.out * TRAINING_BYTES_PER_WEIGHT;
+        width = layer.out;
+        break;
+      default:
+        break;
+    }
+  });
+
+  if (totalBytes > MAX_TRAINING_BYTES && problems.length === 0) {
+    problems.push(`layers: the network needs about ${(totalBytes / 1024 ** 3).toFixed(1)} GiB to train, over the ${MAX_TRAINING_BYTES / 1024 ** 3} GiB limit; use fewer or smaller layers`);
+  }
+  if (width !== classes) {
+    problems.push(`layers[${spec.layers.length - 1}]: the network outputs ${width} values, but the dataset has ${classes} classes; make the last layer's "out" ${classes}`);
+  }
+  if (problems.length > 0) throw new SpecError(problems);
+}
+
+/**
+ * Builds the model of a spec for inputs of `inputWidth` features. Each layer draws its mask
+ * and initial weights from its own stream of the spec's seed, so the same spec and seed give
+ * the same model.
+ */
+export function buildModel(spec: Spec, inputWidth: number, classes: number): Model {
+  checkNetwork(spec, inputWidth, classes);
+  const rng = new Random(String(spec.seed)).derive('model');
+  const layers: Layer[] = [];
+  let width = inputWidth;
+  const firstPhaseExpanded = trainingPhases(spec)[0].inputExpanded;
+
+  spec.layers.forEach((layerSpec, i) => {
+    const name = layerName(i, layerSpec);
+    const layerRng = rng.derive(`layers[${i}]`);
+    let layer: Layer;
+    switch (layerSpec.type) {
+      case 'LutLinear':
+        layer = new LutLinear(name, width, { ...layerSpec, inputExpanded: firstPhaseExpanded ?? layerSpec.inputExpanded }, layerRng);
+        break;
+      case 'BinaryLinear':
+        layer = new BinaryLinear(name, width, layerSpec.out, layerRng);
+        break;
+      case 'Dense':
+        layer = new Dense(name, width, layerSpec.out, layerSpec.bias, layerRng);
+        break;
+      case 'BatchNorm':
+        layer = new BatchNorm(name, width, layerSpec.momentum, layerSpec.epsilon);
+        break;
+      case 'Sign':
+        layer = new Sign(name, width);
+        break;
+      case 'Flatten':
+        layer = new Flatten(name, width);
+        break;
+    }
+    layers.push(layer);
+    width = layer.outputWidth;
+  });
+  return new Model(spec, layers, inputWidth, classes);
+}

@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lutBackwardJs, lutForwardJs } from '../../src/core/lut/kernel-js';
+import { lutReference } from '../../src/core/lut/reference';
+import { lut, setLutImplementation } from '../../src/core/lut/op';
+import type { LutOptions, LutShape } from '../../src/core/lut/shape';
+import { Random } from '../../src/core/random';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const REAL: LutOptions = { binaryInputs: false, binarizeOutput: false };
+
+function randomCase(seed: string, shape: LutShape, batch: number, binaryInputs: boolean) {
+  const rng = new Random(seed);
+  const entries = 1 << shape.k;
+  const x = new Float32Array(batch * shape.inputWidth).map(() => (binaryInputs ? rng.sign() : rng.uniform(-1, 1)));
+  const weights = new Float32Array(shape.neurons * shape.tablesPerNeuron * entries).map(() => rng.uniform(-1, 1));
+  const mask = new Int32Array(shape.neurons * shape.tablesPerNeuron * shape.k).map(() => rng.int(shape.inputWidth));
+  const dy = new Float32Array(batch * shape.neurons).map(() => rng.uniform(-1, 1));
+  return { x, weights, mask, dy };
+}
+
+describe('Lagrange table with k = 2', () => {
+  const shape: LutShape = { inputWidth: 2, neurons: 1, tablesPerNeuron: 1, k: 2 };
+  const weights = new Float32Array([0.5, -1, 0.25, 2]);
+  const mask = new Int32Array([0, 1]);
+
+  it('reads out entry p at corner p', () => {
+    // Address bit 0 is input 0: (x0, x1) = (-1,-1) -> 0, (+1,-1) -> 1, (-1,+1) -> 2, (+1,+1) -> 3.
+    const corners = new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]);
+    for (const binaryInputs of [false, true]) {
+      const y = lutForwardJs(corners, 4, weights, 1, mask, shape, { binaryInputs, binarizeOutput: false });
+      expect(Array.from(y)).toEqual([0.5, -1, 0.25, 2]);
+    }
+  });
+
+  it('interpolates at an interior point', () => {
+    // basis at (0.5, -0.5): p0 = 0.25*0.75, p1 = 0.75*0.75, p2 = 0.25*0.25, p3 = 0.75*0.25
+    // f = 0.5*0.1875 - 0.5625 + 0.25*0.0625 + 2*0.1875 = -0.078125; |gamma| = 2.
+    const y = lutForwardJs(new Float32Array([0.5, -0.5]), 1, weights, -2, mask, shape, REAL);
+    expect(y[0]).toBeCloseTo(-0.15625, 7);
+  });
+
+  it('reference op agrees at the interior point', () => {
+    const y = lutReference(tf.tensor2d([[0.5, -0.5]]), tf.tensor2d(weights, [1, 4]), tf.scalar(-2), mask, shape, REAL);
+    expect(y.dataSync()[0]).toBeCloseTo(-0.15625, 6);
+  });
+
+  it('binarized output is the sign of each table', () => {
+    const y = lutForwardJs(new Float32Array([1, -1, 1, 1]), 2, weights, 0.1, mask, shape, { binaryInputs: true, binarizeOutput: true });
+    expect(Array.from(y)).toEqual([-1, 1]);
+  });
+});
+
+describe('js kernel against finite differences', () => {
+  it.each([1, 2, 3, 5])('real inputs, k = %i', (k) => {
+    const shape: LutShape = { inputWidth: 7, neurons: 3, tablesPerNeuron: 2, k };
+    const batch = 3;
+    const { x, weights, mask, dy } = randomCase(`fd-${k}`, shape, batch, false);
+    const gamma = -0.7;
+    const loss = (xs: Float32Array, ws: Float32Array, g: number) => {
+      const y = lutForwardJs(xs, batch, ws, g, mask, shape, REAL);
+      let total = 0;
+      for (let i = 0; i < y.length; i++) total += y[i] * dy[i];
+      return total;
+    };
+    const grads = lutBackwardJs(dy, x, batch, weights, gamma, mask, shape, REAL);
+    const h = 1e-2; // The loss is multilinear in each coordinate, so central differences are exact up to rounding.
+
+    for (let i = 0; i < x.length; i++) {
+      const plus = x.slice();
+      const minus = x.slice();
+      plus[i] += h;
+      minus[i] -= h;
+      expect(grads.dx[i]).toBeCloseTo((loss(plus, weights, gamma) - loss(minus, weights, gamma)) / (2 * h), 3);
+    }
+    for (let i = 0; i < weights.length; i++) {
+      const plus = weights.slice();
+      const minus = weights.slice();
+      plus[i] += h;
+      minus[i] -= h;
+      expect(grads.dWeights[i]).toBeCloseTo((loss(x, plus, gamma) - loss(x, minus, gamma)) / (2 * h), 3);
+    }
+    expect(grads.dGamma).toBeCloseTo((loss(x, weights, gamma + h) - loss(x, weights, gamma - h)) / (2 * h), 3);
+  });
+});
+
+describe('js kernel against the reference composition', () => {
+  const cases: Array<[number, boolean, boolean]> = [];
+  for (let k = 1; k <= 6; k++) {
+    cases.push([k, false, false], [k, true, false], [k, true, true], [k, false, true]);
+  }
+
+  it.each(cases)('k = %i, binary inputs %s, binarized output %s', (k, binaryInputs, binarizeOutput) => {
+    const shape: LutShape = { inputWidth: 11, neurons: 5, tablesPerNeuron: 3, k };
+    const batch = 7;
+    const options = { binaryInputs, binarizeOutput };
+    const { x, weights, mask, dy } = randomCase(`ref-${k}-${binaryInputs}-${binarizeOutput}`, shape, batch, binaryInputs);
+    const gamma = 0.6;
+
+    const run = (implementation: 'js' | 'reference') => {
+      setLutImplementation(implementation);
+      const xT = tf.tensor2d(x, [batch, shape.inputWidth]);
+      const wT = tf.tensor2d(weights, [shape.neurons * shape.tablesPerNeuron, 1 << k]);
+      const gT = tf.scalar(gamma);
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(lut(a as tf.Tensor2D, b, c as tf.Scalar, mask, shape, options), tf.tensor2d(dy, [batch, shape.neurons]))) as tf.Scalar;
+      const y = lut(xT, wT, gT, mask, shape, options);
+      const [dx, dw, dg] = tf.grads(f)([xT, wT, gT]);
+      return { y: y.dataSync(), dx: dx.dataSync(), dw: dw.dataSync(), dg: dg.dataSync() };
+    };
+    const fast = run('js');
+    const reference = run('reference');
+    setLutImplementation('auto');
+
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      expect(a.length).toBe(b.length);
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-4 * (1 + Math.abs(b[i])));
+    };
+    close(fast.y, reference.y);
+    close(fast.dx, reference.dx);
+    close(fast.dw, reference.dw);
+    close(fast.dg, reference.dg);
+  });
+});
