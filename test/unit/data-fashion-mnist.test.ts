@@ -21,6 +21,10 @@ function requireFashionFiles(): void {
   }
 }
 
+it('Debian Fashion-MNIST files are installed', () => {
+  expect(requireFashionFiles).not.toThrow();
+});
+
 describe('Fashion-MNIST t10k files', () => {
   let dataset: Dataset;
   let rawImages: Buffer;

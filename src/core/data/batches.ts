@@ -24,7 +24,7 @@ export function epochOrder(count: number, rng: Random): Int32Array {
 }
 
 /**
- * Cuts `order` into consecutive batches of `batchSize` indices. The last batch holds the
+ * Cuts `order` into consecutive batches of `batchSize` indices. The last batch contains the
  * remainder and is kept even when it is smaller. The batches are views into `order`.
  */
 export function batchIndices(order: Int32Array, batchSize: number): Int32Array[] {
@@ -39,7 +39,7 @@ export function batchIndices(order: Int32Array, batchSize: number): Int32Array[]
   return batches;
 }
 
-/** Shuffles 0..count-1 with `rng` and cuts the order into batches; see `batchIndices`. */
+/** Shuffles 0..count-1 with `rng` and cuts the order into batches as `batchIndices` does. */
 export function epochBatches(count: number, batchSize: number, rng: Random): Int32Array[] {
   return batchIndices(epochOrder(count, rng), batchSize);
 }

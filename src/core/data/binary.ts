@@ -2,8 +2,8 @@
  * A compact binary encoding of a Dataset, for serving datasets to the browser.
  *
  * Layout, all integers little-endian uint32:
- *   magic "DLDS" (44 4c 44 53), version (1), count, classes, rank, then `rank` sample
- *   dimensions; then count * featureCount feature bytes, then count label bytes.
+ *   magic "DLDS" (44 4c 44 53), version (1), count, classes, rank, `rank` sample dimensions,
+ *   then count * featureCount feature bytes, then count label bytes.
  * The dataset name is not stored; the decoder's caller supplies it.
  */
 import { DataError } from '../errors';

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'fflate';
 import { DataError } from '../errors';
 
-/** Whether `bytes` starts with the gzip magic number 1f 8b (RFC 1952). */
+/** Returns whether `bytes` starts with the gzip magic number 1f 8b (RFC 1952). */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
@@ -29,8 +29,8 @@ export function gunzipVerified(bytes: Uint8Array, fileName: string): Uint8Array 
     throw new DataError(`${fileName}: corrupt gzip data (${reason}); download or copy the file again`);
   }
 
-  // NOTE: the trailer check reads the last 8 bytes, so it covers single-member gzip files
-  // only; a file of several concatenated gzip members is reported as corrupt.
+  // NOTE: the trailer check reads the last 8 bytes, so it covers single-member gzip files only.
+  // A valid file of several concatenated gzip members fails the check and is reported as corrupt.
   const trailer = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 8, 8);
   const expectedCrc = trailer.getUint32(0, true);
   const expectedSize = trailer.getUint32(4, true);

@@ -23,7 +23,7 @@ export function readDataFile(path: string): Uint8Array {
   }
 }
 
-/** Reads an IDX images file and an IDX labels file (raw or gzip) into a Dataset; see `idxPairToDataset`. */
+/** Reads an IDX images file and an IDX labels file (raw or gzip) into a Dataset with `idxPairToDataset`. */
 export function readIdxPair(
   imagesPath: string,
   labelsPath: string,
