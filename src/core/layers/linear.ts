@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { steSign } from '../lut/binarize';
 import type { Random } from '../random';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
-import { storedFloat } from './layer';
+import { LATENT_INIT_LIMIT, storedFloat } from './layer';
 import { assignStored, variableData } from './state';
 
 function uniformWeights(count: number, limit: number, rng: Random): Float32Array {
@@ -27,7 +27,7 @@ export class BinaryLinear implements Layer {
     readonly outputWidth: number,
     rng: Random,
   ) {
-    this.weights = tf.variable(tf.tensor2d(uniformWeights(inputWidth * outputWidth, 1, rng), [inputWidth, outputWidth]), true);
+    this.weights = tf.variable(tf.tensor2d(uniformWeights(inputWidth * outputWidth, LATENT_INIT_LIMIT, rng), [inputWidth, outputWidth]), true);
   }
 
   apply(x: tf.Tensor2D, _context: ForwardContext): tf.Tensor2D {
@@ -111,4 +111,3 @@ export class Dense implements Layer {
   }
 }
 
-export { uniformWeights };

@@ -7,7 +7,7 @@ import { expandedMask, minimalMask, randomFanInMask, type Mask } from '../masks'
 import type { Random } from '../random';
 import type { LutLinearSpec } from '../spec/schema';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
-import { storedFloat } from './layer';
+import { LATENT_INIT_LIMIT, storedFloat } from './layer';
 import { assignStored, readStoredFloat, variableData } from './state';
 
 /** Builds the mask that a LutLinear spec asks for, from the layer's own random stream. */
@@ -68,7 +68,7 @@ export class LutLinear implements Layer {
     const initRng = rng.derive('weights');
     const count = this.tableCount * (this.inputExpanded ? 1 << this.k : 1);
     const initial = new Float32Array(count);
-    for (let i = 0; i < count; i++) initial[i] = initRng.uniform(-1, 1);
+    for (let i = 0; i < count; i++) initial[i] = initRng.uniform(-LATENT_INIT_LIMIT, LATENT_INIT_LIMIT);
     this.weights = tf.variable(tf.tensor2d(initial, [this.tableCount, this.inputExpanded ? 1 << this.k : 1]), true);
     this.gamma = tf.variable(tf.scalar(1 / Math.sqrt(this.tablesPerNeuron)), true);
   }

@@ -31,20 +31,36 @@ function signOf(v: number): number {
   return v >= 0 ? 1 : -1;
 }
 
-/** Table addresses for binary inputs: address[table * batch + b]. */
-function binaryAddresses(x: Float32Array, batch: number, mask: Int32Array, shape: LutShape): Int32Array {
+/**
+ * Input signs transposed to [inputWidth][batch] as 0/1 bytes, so that the per-table loops over
+ * the batch read contiguous memory.
+ */
+function inputBitsByColumn(x: Float32Array, batch: number, inputWidth: number): Uint8Array {
+  const bits = new Uint8Array(inputWidth * batch);
+  for (let b = 0; b < batch; b++) {
+    const row = b * inputWidth;
+    for (let c = 0; c < inputWidth; c++) bits[c * batch + b] = x[row + c] >= 0 ? 1 : 0;
+  }
+  return bits;
+}
+
+/**
+ * Addresses of every table for every sample with binary inputs, [tables][batch]. One byte per
+ * address is enough because k <= 8. The forward pass computes them and the backward pass
+ * reuses them.
+ */
+export function binaryAddresses(x: Float32Array, batch: number, mask: Int32Array, shape: LutShape): Uint8Array {
   const { inputWidth, k } = shape;
   const tables = shape.neurons * shape.tablesPerNeuron;
-  const addresses = new Int32Array(tables * batch);
+  const bits = inputBitsByColumn(x, batch, inputWidth);
+  const addresses = new Uint8Array(tables * batch);
   for (let t = 0; t < tables; t++) {
-    const maskBase = t * k;
-    const outBase = t * batch;
-    for (let i = 0; i < k; i++) {
-      const column = mask[maskBase + i];
-      const bit = 1 << i;
-      for (let b = 0; b < batch; b++) {
-        if (x[b * inputWidth + column] >= 0) addresses[outBase + b] |= bit;
-      }
+    const out = t * batch;
+    const first = mask[t * k] * batch;
+    for (let b = 0; b < batch; b++) addresses[out + b] = bits[first + b];
+    for (let i = 1; i < k; i++) {
+      const column = mask[t * k + i] * batch;
+      for (let b = 0; b < batch; b++) addresses[out + b] |= bits[column + b] << i;
     }
   }
   return addresses;
@@ -77,6 +93,7 @@ export function lutForwardJs(
   mask: Int32Array,
   shape: LutShape,
   options: LutOptions,
+  addresses?: Uint8Array,
 ): Float32Array {
   const { neurons, tablesPerNeuron, k, inputWidth } = shape;
   const entries = entriesPerTable(shape);
@@ -85,7 +102,7 @@ export function lutForwardJs(
   const sums = new Float64Array(batch);
 
   if (options.binaryInputs) {
-    const addresses = binaryAddresses(x, batch, mask, shape);
+    const tableAddresses = addresses ?? binaryAddresses(x, batch, mask, shape);
     for (let j = 0; j < neurons; j++) {
       sums.fill(0);
       for (let tj = 0; tj < tablesPerNeuron; tj++) {
@@ -93,9 +110,9 @@ export function lutForwardJs(
         const wBase = t * entries;
         const aBase = t * batch;
         if (options.binarizeOutput) {
-          for (let b = 0; b < batch; b++) sums[b] += signOf(scale * weights[wBase + addresses[aBase + b]]);
+          for (let b = 0; b < batch; b++) sums[b] += scale * weights[wBase + tableAddresses[aBase + b]] >= 0 ? 1 : -1;
         } else {
-          for (let b = 0; b < batch; b++) sums[b] += weights[wBase + addresses[aBase + b]];
+          for (let b = 0; b < batch; b++) sums[b] += weights[wBase + tableAddresses[aBase + b]];
         }
       }
       // Sum first, scale once: with ±1 weights the sum is an exact integer, so the output is
@@ -136,6 +153,7 @@ export function lutBackwardJs(
   mask: Int32Array,
   shape: LutShape,
   options: LutOptions,
+  addresses?: Uint8Array,
 ): LutGradients {
   const { neurons, tablesPerNeuron, k, inputWidth } = shape;
   const entries = entriesPerTable(shape);
@@ -152,27 +170,48 @@ export function lutBackwardJs(
   const gammaGrad = (f: number): number => (options.binarizeOutput ? (Math.abs(scale * f) <= 1 ? f : 0) : f);
 
   if (options.binaryInputs) {
-    const addresses = binaryAddresses(x, batch, mask, shape);
+    const tableAddresses = addresses ?? binaryAddresses(x, batch, mask, shape);
+    // dxByColumn[c][b]: the input gradient transposed like the bits, for contiguous writes.
+    const dxByColumn = new Float64Array(inputWidth * batch);
+    // slopes[i][p] = (w[p with bit i set] - w[p with bit i clear]) / 2, once per table.
+    const slopes = new Float64Array(k * entries);
+    const dyColumn = new Float64Array(batch);
+    const df = new Float64Array(batch);
     for (let t = 0; t < neurons * tablesPerNeuron; t++) {
       const j = Math.floor(t / tablesPerNeuron);
       const wBase = t * entries;
-      const aBase = t * batch;
       const maskBase = t * k;
-      for (let b = 0; b < batch; b++) {
-        const g = dy[b * neurons + j];
-        if (g === 0) continue;
-        const address = addresses[aBase + b];
-        const f = weights[wBase + address];
-        const df = g * outputGrad(f);
-        dGamma += g * gammaGrad(f);
-        dWeights[wBase + address] += df;
-        const row = b * inputWidth;
-        for (let i = 0; i < k; i++) {
-          const bit = 1 << i;
-          const slope = (weights[wBase + (address | bit)] - weights[wBase + (address & ~bit)]) / 2;
-          dxAcc[row + mask[maskBase + i]] += df * slope;
+      const aBase = t * batch;
+      if (t % tablesPerNeuron === 0) for (let b = 0; b < batch; b++) dyColumn[b] = dy[b * neurons + j];
+      for (let i = 0; i < k; i++) {
+        const bit = 1 << i;
+        for (let p = 0; p < entries; p++) slopes[i * entries + p] = (weights[wBase + (p | bit)] - weights[wBase + (p & ~bit)]) / 2;
+      }
+
+      // Gradient of o_t with respect to f_t: |gamma|, or with a binarized output the
+      // straight-through |gamma| * [|gamma f_t| <= 1].
+      if (options.binarizeOutput) {
+        for (let b = 0; b < batch; b++) {
+          const f = weights[wBase + tableAddresses[aBase + b]];
+          const pass = Math.abs(scale * f) <= 1;
+          df[b] = pass ? dyColumn[b] * scale : 0;
+          if (pass) dGamma += dyColumn[b] * f;
+        }
+      } else {
+        for (let b = 0; b < batch; b++) {
+          df[b] = dyColumn[b] * scale;
+          dGamma += dyColumn[b] * weights[wBase + tableAddresses[aBase + b]];
         }
       }
+      for (let b = 0; b < batch; b++) dWeights[wBase + tableAddresses[aBase + b]] += df[b];
+      for (let i = 0; i < k; i++) {
+        const column = mask[maskBase + i] * batch;
+        const slopeBase = i * entries;
+        for (let b = 0; b < batch; b++) dxByColumn[column + b] += df[b] * slopes[slopeBase + tableAddresses[aBase + b]];
+      }
+    }
+    for (let b = 0; b < batch; b++) {
+      for (let c = 0; c < inputWidth; c++) dxAcc[b * inputWidth + c] = dxByColumn[c * batch + b];
     }
   } else {
     const inputs = new Float64Array(k);

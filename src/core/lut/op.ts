@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type CustomGradientFunction } from './binarize';
-import { lutBackwardJs, lutForwardJs } from './kernel-js';
+import { binaryAddresses, lutBackwardJs, lutForwardJs } from './kernel-js';
 import { lutReference } from './reference';
 import { checkMask, type LutOptions, type LutShape } from './shape';
 
@@ -56,7 +56,8 @@ function lutTypedArrays(
     const xData = xIn.dataSync() as Float32Array;
     const wData = wIn.dataSync() as Float32Array;
     const gValue = gIn.dataSync()[0];
-    const value = tf.tensor2d(lutForwardJs(xData, batch, wData, gValue, mask, shape, options), [batch, shape.neurons]);
+    const addresses = options.binaryInputs ? binaryAddresses(xData, batch, mask, shape) : undefined;
+    const value = tf.tensor2d(lutForwardJs(xData, batch, wData, gValue, mask, shape, options, addresses), [batch, shape.neurons]);
 
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws, gs] = saved;
@@ -69,6 +70,7 @@ function lutTypedArrays(
         mask,
         shape,
         options,
+        addresses,
       );
       return [tf.tensor(grads.dx, xs.shape), tf.tensor(grads.dWeights, ws.shape), tf.scalar(grads.dGamma)];
     };

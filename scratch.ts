@@ -1,0 +1,14 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import { parseSpecJson } from './src/core/spec/validate';
+import { buildModel } from './src/core/train/model';
+import { train } from './src/core/train/loop';
+import { loadSpecData } from './src/core/train/data';
+import { loadEmbeddedMnist, readIdxPair } from './src/core/data/node';
+await tf.setBackend(process.argv[3] ?? 'wasm');
+const spec = parseSpecJson(readFileSync(process.argv[2], 'utf8'));
+const data = loadSpecData(spec, { embeddedMnist: loadEmbeddedMnist, idxPair: (a, b, c) => readIdxPair(a, b, { classes: c }) });
+const model = buildModel(spec, data.train.featureCount, data.train.classes);
+const r = await train(model, data, { onBatch: (p) => { if (p.batch % 10 === 0) process.stderr.write(`\r${p.epoch} ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} acc ${p.accuracy.toFixed(3)} ${p.samplesPerSecond.toFixed(0)}/s`); }, onEpoch: (m) => console.log('\n', JSON.stringify(m)) });
+console.log(r.trainAccuracy, r.testAccuracy, r.seconds);

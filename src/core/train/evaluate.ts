@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { gatherBatch } from '../data/batches';
+import type { Dataset } from '../data/dataset';
+import type { ForwardContext } from '../layers/layer';
+import type { Model } from './model';
+
+/** Index of the largest value of each row; the lowest index wins ties, as in the exported hardware. */
+export function argmaxRows(values: ArrayLike<number>, rows: number, columns: number): Int32Array {
+  const result = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    let bestValue = values[r * columns];
+    for (let c = 1; c < columns; c++) {
+      const v = values[r * columns + c];
+      if (v > bestValue) {
+        best = c;
+        bestValue = v;
+      }
+    }
+    result[r] = best;
+  }
+  return result;
+}
+
+export interface Evaluation {
+  accuracy: number;
+  predictions: Int32Array;
+  /** Model outputs, [count][classes]. */
+  logits: Float32Array;
+}
+
+/**
+ * Runs the model over a whole dataset in inference mode (stored BatchNorm statistics) and
+ * returns its predictions. `binary` selects the exportable semantics that the netlist and the
+ * Verilog reproduce bit for bit.
+ */
+export function evaluate(model: Model, data: Dataset, options: { binary: boolean; batchSize?: number }): Evaluation {
+  const batchSize = options.batchSize ?? 500;
+  const context: ForwardContext = { training: false, binary: options.binary };
+  const logits = new Float32Array(data.count * model.classes);
+  const threshold = model.spec.encoder.threshold;
+
+  for (let start = 0; start < data.count; start += batchSize) {
+    const end = Math.min(start + batchSize, data.count);
+    const indices = new Int32Array(end - start).map((_, i) => start + i);
+    const batch = gatherBatch(data, indices, threshold);
+    const values = tf.tidy(() => model.apply(tf.tensor2d(batch.inputs, [batch.size, data.featureCount]), context).dataSync());
+    logits.set(values, start * model.classes);
+  }
+
+  const predictions = argmaxRows(logits, data.count, model.classes);
+  let correct = 0;
+  for (let i = 0; i < data.count; i++) if (predictions[i] === data.labels[i]) correct++;
+  return { accuracy: correct / data.count, predictions, logits };
+}
