@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
-import { storedFloat } from './layer';
+import { newVariable, storedFloat } from './layer';
 import { assignStored, variableData } from './state';
 
 /**
@@ -24,10 +24,10 @@ export class BatchNorm implements Layer {
     readonly epsilon: number,
   ) {
     this.outputWidth = inputWidth;
-    this.scale = tf.variable(tf.ones([inputWidth]), true);
-    this.offset = tf.variable(tf.zeros([inputWidth]), true);
-    this.movingMean = tf.variable(tf.zeros([inputWidth]), false);
-    this.movingVariance = tf.variable(tf.ones([inputWidth]), false);
+    this.scale = newVariable(() => tf.ones([inputWidth]), true);
+    this.offset = newVariable(() => tf.zeros([inputWidth]), true);
+    this.movingMean = newVariable(() => tf.zeros([inputWidth]), false);
+    this.movingVariance = newVariable(() => tf.ones([inputWidth]), false);
   }
 
   apply(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {

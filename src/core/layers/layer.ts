@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** How a forward pass runs. */
 export interface ForwardContext {
@@ -54,4 +54,12 @@ export const LATENT_INIT_LIMIT = 0.05;
 
 export function storedFloat(values: Float32Array, shape: number[]): StoredArray {
   return { shape, dtype: 'float32', data: values };
+}
+
+/**
+ * Creates a variable from a freshly made tensor and disposes that tensor: tf.variable keeps the
+ * initial tensor alive beside the variable otherwise, one leaked tensor per variable.
+ */
+export function newVariable(initial: () => tf.Tensor, trainable = true): tf.Variable {
+  return tf.tidy(() => tf.variable(initial(), trainable));
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { steSign } from '../lut/binarize';
 import type { Random } from '../random';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
-import { LATENT_INIT_LIMIT, storedFloat } from './layer';
+import { LATENT_INIT_LIMIT, newVariable, storedFloat } from './layer';
 import { assignStored, variableData } from './state';
 
 function uniformWeights(count: number, limit: number, rng: Random): Float32Array {
@@ -27,7 +27,7 @@ export class BinaryLinear implements Layer {
     readonly outputWidth: number,
     rng: Random,
   ) {
-    this.weights = tf.variable(tf.tensor2d(uniformWeights(inputWidth * outputWidth, LATENT_INIT_LIMIT, rng), [inputWidth, outputWidth]), true);
+    this.weights = newVariable(() => tf.tensor2d(uniformWeights(inputWidth * outputWidth, LATENT_INIT_LIMIT, rng), [inputWidth, outputWidth]), true);
   }
 
   apply(x: tf.Tensor2D, _context: ForwardContext): tf.Tensor2D {
@@ -79,8 +79,8 @@ export class Dense implements Layer {
   ) {
     // Glorot-uniform limit, as Keras and tfjs-layers use for dense kernels.
     const limit = Math.sqrt(6 / (inputWidth + outputWidth));
-    this.weights = tf.variable(tf.tensor2d(uniformWeights(inputWidth * outputWidth, limit, rng), [inputWidth, outputWidth]), true);
-    this.bias = withBias ? tf.variable(tf.zeros([outputWidth]), true) : null;
+    this.weights = newVariable(() => tf.tensor2d(uniformWeights(inputWidth * outputWidth, limit, rng), [inputWidth, outputWidth]), true);
+    this.bias = withBias ? newVariable(() => tf.zeros([outputWidth]), true) : null;
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {

@@ -7,7 +7,7 @@ import { expandedMask, minimalMask, randomFanInMask, type Mask } from '../masks'
 import type { Random } from '../random';
 import type { LutLinearSpec } from '../spec/schema';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
-import { LATENT_INIT_LIMIT, storedFloat } from './layer';
+import { LATENT_INIT_LIMIT, newVariable, storedFloat } from './layer';
 import { assignStored, readStoredFloat, variableData } from './state';
 
 /** Builds the mask that a LutLinear spec asks for, from the layer's own random stream. */
@@ -69,8 +69,8 @@ export class LutLinear implements Layer {
     const count = this.tableCount * (this.inputExpanded ? 1 << this.k : 1);
     const initial = new Float32Array(count);
     for (let i = 0; i < count; i++) initial[i] = initRng.uniform(-LATENT_INIT_LIMIT, LATENT_INIT_LIMIT);
-    this.weights = tf.variable(tf.tensor2d(initial, [this.tableCount, this.inputExpanded ? 1 << this.k : 1]), true);
-    this.gamma = tf.variable(tf.scalar(1 / Math.sqrt(this.tablesPerNeuron)), true);
+    this.weights = newVariable(() => tf.tensor2d(initial, [this.tableCount, this.inputExpanded ? 1 << this.k : 1]), true);
+    this.gamma = newVariable(() => tf.scalar(1 / Math.sqrt(this.tablesPerNeuron)), true);
   }
 
   get tableCount(): number {
@@ -106,7 +106,7 @@ export class LutLinear implements Layer {
       for (let p = 0; p < entries; p++) expanded[t * entries + p] = p & 1 ? latent[t] : -latent[t];
     }
     this.weights.dispose();
-    this.weights = tf.variable(tf.tensor2d(expanded, [this.tableCount, entries]), true);
+    this.weights = newVariable(() => tf.tensor2d(expanded, [this.tableCount, entries]), true);
     this.inputExpanded = true;
   }
 
@@ -168,7 +168,7 @@ export class LutLinear implements Layer {
     const entries = expanded ? 1 << this.k : 1;
     const weights = readStoredFloat(state, 'weights', [this.tableCount, entries], this.name);
     this.weights.dispose();
-    this.weights = tf.variable(tf.tensor2d(weights, [this.tableCount, entries]), true);
+    this.weights = newVariable(() => tf.tensor2d(weights, [this.tableCount, entries]), true);
     this.inputExpanded = expanded;
     assignStored(this.gamma, state, 'gamma', this.name);
   }

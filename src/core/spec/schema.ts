@@ -74,7 +74,7 @@ const LAYER_TYPES = ['LutLinear', 'BinaryLinear', 'Dense', 'BatchNorm', 'Sign', 
 export const layerSchema = z.discriminatedUnion('type', [lutLinearSchema, binaryLinearSchema, denseSchema, batchNormSchema, signSchema, flattenSchema], {
   error: (issue) => {
     const input = issue.input as { type?: unknown } | undefined;
-    return `layer type must be one of ${LAYER_TYPES.join(', ')}, got ${JSON.stringify(input?.type)}`;
+    return `must be one of ${LAYER_TYPES.join(', ')}, got ${JSON.stringify(input?.type)}`;
   },
 });
 
@@ -93,7 +93,7 @@ const idxSchema = z
   .strict();
 
 export const datasetSchema = z.discriminatedUnion('source', [embeddedMnistSchema, idxSchema], {
-  error: (issue) => `dataset source must be "mnist-embedded" or "idx", got ${JSON.stringify((issue.input as { source?: unknown } | undefined)?.source)}`,
+  error: (issue) => `must be "mnist-embedded" or "idx", got ${JSON.stringify((issue.input as { source?: unknown } | undefined)?.source)}`,
 });
 
 export const phaseSchema = z

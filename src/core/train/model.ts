@@ -72,7 +72,7 @@ export function checkNetwork(spec: Spec, inputWidth: number, classes: number): v
       case 'LutLinear': {
         const distinct = layer.mask.kind !== 'expanded' || !layer.mask.replacement;
         if (distinct && layer.mask.kind !== 'minimal' && layer.k > width) {
-          problems.push(`${path}.k: a ${layer.mask.kind} mask draws ${layer.k} distinct inputs per table, but the layer has only ${width} inputs; lower k or widen the previous layer`);
+          problems.push(`${path}.k: the ${layer.mask.kind} mask draws ${layer.k} distinct inputs per table, but the layer has only ${width} inputs; lower k or widen the previous layer`);
         }
         if (layer.mask.kind === 'expanded' && layer.k > 1 && width < 2) {
           problems.push(`${path}.k: an expanded mask with k > 1 needs at least 2 inputs, got ${width}`);

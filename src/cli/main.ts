@@ -1,0 +1,217 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { loadEmbeddedMnist, readIdxPair } from '../core/data/node';
+import { DeepLutError, SpecError } from '../core/errors';
+import { exportModel } from '../core/hardware/export';
+import type { Spec } from '../core/spec/schema';
+import { parseSpecJson } from '../core/spec/validate';
+import { loadCheckpoint, saveCheckpoint } from '../core/train/checkpoint';
+import { loadSpecData } from '../core/train/data';
+import { train } from '../core/train/loop';
+import { buildModel, type Model } from '../core/train/model';
+import { useBackend } from './backend';
+import { ProgressPrinter } from './progress';
+import { runIverilog } from './simulate';
+
+const USAGE = `DeepLUT: train lookup-table networks and export them as verified Verilog.
+
+Usage:
+  deeplut train <spec.json> [options]    train, then write a new run folder with metrics.json,
+                                          model.json and the Verilog bundle (folder and .zip)
+  deeplut export <model.json> [options]  write the Verilog bundle of a saved model again
+
+Options:
+  --backend <wasm|cpu>  tfjs backend (default wasm, the fastest here)
+  --runs <dir>          folder that receives run folders (train; default ./runs)
+  --out <dir>           folder for the new bundle (export; default: next to model.json)
+  --registered          register each layer's outputs (one clock cycle of latency per layer)
+  --simulate            run the bundle's testbench under Icarus Verilog after writing it
+  -h, --help            show this help
+`;
+
+/** Creates a new folder `base`, or `base-2`, `base-3`, ... when taken: an old run is never touched. */
+function createFreshFolder(base: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (existsSync(candidate)) continue;
+    mkdirSync(candidate, { recursive: false });
+    return candidate;
+  }
+}
+
+function timestamp(date = new Date()): string {
+  const pad = (v: number) => String(v).padStart(2, '0');
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+/** Makes the spec's IDX paths absolute (relative to the spec file), so model.json works from any folder. */
+function resolveDataPaths(spec: Spec, specDir: string): Spec {
+  if (spec.dataset.source !== 'idx') return spec;
+  const d = spec.dataset;
+  return {
+    ...spec,
+    dataset: {
+      ...d,
+      trainImages: resolve(specDir, d.trainImages),
+      trainLabels: resolve(specDir, d.trainLabels),
+      testImages: resolve(specDir, d.testImages),
+      testLabels: resolve(specDir, d.testLabels),
+    },
+  };
+}
+
+const dataSources = {
+  embeddedMnist: loadEmbeddedMnist,
+  idxPair: (images: string, labels: string, classes?: number) => readIdxPair(images, labels, { classes }),
+};
+
+/**
+ * Writes the bundle as a folder and a zip beside it. Everything goes to a temporary folder
+ * first and is renamed into place, so a failure leaves no half-written bundle.
+ */
+function writeBundle(parent: string, name: string, files: Record<string, string | Uint8Array>, zip: Uint8Array): string {
+  const folder = join(parent, name);
+  const staging = join(parent, `.${name}.partial`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging);
+  for (const [file, content] of Object.entries(files)) writeFileSync(join(staging, file), content);
+  renameSync(staging, folder);
+  writeFileSync(join(parent, `${name}.zip`), zip);
+  return folder;
+}
+
+function report(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function simulateIfAsked(folder: string, asked: boolean): Promise<void> {
+  if (!asked) return;
+  const result = await runIverilog(folder);
+  report(`iverilog: ${result.summary}`);
+  if (!result.passed) throw new DeepLutError(`the testbench failed under Icarus Verilog: ${result.summary}`);
+}
+
+async function commandTrain(specPath: string, options: { backend: string; runs: string; registered: boolean; simulate: boolean }): Promise<void> {
+  if (!existsSync(specPath)) throw new DeepLutError(`spec file not found: ${specPath}`);
+  const spec = resolveDataPaths(parseSpecJson(readFileSync(specPath, 'utf8'), specPath), dirname(resolve(specPath)));
+  const backend = await useBackend(options.backend);
+  const data = loadSpecData(spec, dataSources);
+  const model = buildModel(spec, data.train.featureCount, data.train.classes);
+  report(`${spec.name}: ${model.layers.length} layers, ${data.train.count} train / ${data.test.count} test samples of ${data.train.name}, backend ${backend}`);
+
+  const progress = new ProgressPrinter();
+  let peakRss = process.memoryUsage().rss;
+  const result = await train(model, data, {
+    onBatch: (p) => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      progress.batch(p);
+    },
+    onEpoch: (m) => progress.epoch(m),
+  });
+  report(`binary (exportable) model: train accuracy ${(result.trainAccuracy * 100).toFixed(2)}%, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%`);
+
+  const exported = exportModel(model, data.train.sampleShape, data.test, { registered: options.registered });
+  const metrics = {
+    spec: spec.name,
+    seed: spec.seed,
+    backend,
+    trainSamples: data.train.count,
+    testSamples: data.test.count,
+    trainAccuracy: result.trainAccuracy,
+    testAccuracy: result.testAccuracy,
+    seconds: result.seconds,
+    peakRssBytes: peakRss,
+    tensorsAtEnd: tf.memory().numTensors,
+    history: result.history,
+  };
+
+  mkdirSync(options.runs, { recursive: true });
+  const folder = createFreshFolder(join(options.runs, `${spec.name}-${timestamp()}`));
+  writeFileSync(join(folder, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  writeFileSync(join(folder, 'model.json'), JSON.stringify(saveCheckpoint(model, data.train.sampleShape, metrics)));
+  const bundle = writeBundle(folder, 'verilog', exported.files, exported.zip);
+  report(`wrote ${folder}: metrics.json, model.json, verilog/ and verilog.zip (netlist checked against the model on ${exported.samples} test samples)`);
+  await simulateIfAsked(bundle, options.simulate);
+  model.dispose();
+}
+
+async function commandExport(modelPath: string, options: { backend: string; out?: string; registered: boolean; simulate: boolean }): Promise<void> {
+  if (!existsSync(modelPath)) throw new DeepLutError(`model file not found: ${modelPath}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(modelPath, 'utf8'));
+  } catch (error) {
+    throw new DeepLutError(`${modelPath} is not valid JSON: ${(error as Error).message}`);
+  }
+  await useBackend(options.backend);
+  const { model, inputShape }: { model: Model; inputShape: number[] } = loadCheckpoint(json, modelPath);
+  const data = loadSpecData(model.spec, dataSources);
+  const exported = exportModel(model, inputShape, data.test, { registered: options.registered });
+
+  const parent = options.out ? resolve(options.out) : dirname(resolve(modelPath));
+  mkdirSync(parent, { recursive: true });
+  let name = 'verilog-export';
+  for (let n = 2; existsSync(join(parent, name)) || existsSync(join(parent, `${name}.zip`)); n++) name = `verilog-export-${n}`;
+  const bundle = writeBundle(parent, name, exported.files, exported.zip);
+  report(`wrote ${bundle} and ${basename(bundle)}.zip: test accuracy ${(exported.testAccuracy * 100).toFixed(2)}% on ${exported.samples} samples, netlist equal to the model`);
+  await simulateIfAsked(bundle, options.simulate);
+  model.dispose();
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        backend: { type: 'string', default: 'wasm' },
+        runs: { type: 'string', default: 'runs' },
+        out: { type: 'string' },
+        registered: { type: 'boolean', default: false },
+        simulate: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, path, ...extra] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (!path || extra.length > 0 || (command !== 'train' && command !== 'export')) {
+    process.stderr.write(`error: expected "train <spec.json>" or "export <model.json>", got "${positionals.join(' ')}"\n\n${USAGE}`);
+    return 2;
+  }
+
+  try {
+    if (command === 'train') await commandTrain(path, { backend: values.backend!, runs: values.runs!, registered: values.registered!, simulate: values.simulate! });
+    else await commandExport(path, { backend: values.backend!, out: values.out, registered: values.registered!, simulate: values.simulate! });
+    return 0;
+  } catch (error) {
+    if (error instanceof DeepLutError) {
+      // One line per problem, so that scripts can grep the cause.
+      const problems = error instanceof SpecError ? error.issues.map((issue) => `invalid spec: ${issue}`) : [error.message];
+      for (const problem of problems) process.stderr.write(`error: ${problem}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`internal error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(70);
+    },
+  );
+}
