@@ -21,6 +21,8 @@ Usage:
   deeplut train <spec.json> [options]    train, then write a new run folder with metrics.json,
                                           model.json and the Verilog bundle (folder and .zip)
   deeplut export <model.json> [options]  write the Verilog bundle of a saved model again
+  deeplut bench <spec.json> [options]    time training batches of a spec and report samples/s
+                                          and peak memory (resident set size)
 
 Options:
   --backend <wasm|cpu>  tfjs backend (default wasm, the fastest here)
@@ -28,6 +30,7 @@ Options:
   --out <dir>           folder for the new bundle (export; default: next to model.json)
   --registered          register each layer's outputs (one clock cycle of latency per layer)
   --simulate            run the bundle's testbench under Icarus Verilog after writing it
+  --batches <n>         batches to time (bench; default 20, after 2 untimed warm-up batches)
   -h, --help            show this help
 `;
 
@@ -160,6 +163,35 @@ async function commandExport(modelPath: string, options: { backend: string; out?
   model.dispose();
 }
 
+async function commandBench(specPath: string, options: { backend: string; batches: number }): Promise<void> {
+  if (!existsSync(specPath)) throw new DeepLutError(`spec file not found: ${specPath}`);
+  if (!Number.isInteger(options.batches) || options.batches < 1) throw new DeepLutError(`--batches must be a positive integer, got ${options.batches}`);
+  const spec = resolveDataPaths(parseSpecJson(readFileSync(specPath, 'utf8'), specPath), dirname(resolve(specPath)));
+  const backend = await useBackend(options.backend);
+  const data = loadSpecData(spec, dataSources);
+  const model = buildModel(spec, data.train.featureCount, data.train.classes);
+
+  const warmup = 2;
+  const stop = new AbortController();
+  let seen = 0;
+  let timedSamples = 0;
+  let timedStart = 0;
+  let peakRss = process.memoryUsage().rss;
+  await train(model, data, {
+    signal: stop.signal,
+    onBatch: (p) => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      seen++;
+      if (seen === warmup) timedStart = performance.now();
+      else if (seen > warmup) timedSamples += p.size;
+      if (seen >= warmup + options.batches) stop.abort();
+    },
+  });
+  const seconds = (performance.now() - timedStart) / 1000;
+  report(`| ${spec.name} | ${backend} | ${spec.batchSize} | ${options.batches} | ${Math.round(timedSamples / seconds)} | ${Math.round(peakRss / 1024 ** 2)} MiB |`);
+  model.dispose();
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -172,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: 'string' },
         registered: { type: 'boolean', default: false },
         simulate: { type: 'boolean', default: false },
+        batches: { type: 'string', default: '20' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -185,13 +218,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!path || extra.length > 0 || (command !== 'train' && command !== 'export')) {
-    process.stderr.write(`error: expected "train <spec.json>" or "export <model.json>", got "${positionals.join(' ')}"\n\n${USAGE}`);
+  if (!path || extra.length > 0 || !['train', 'export', 'bench'].includes(command)) {
+    process.stderr.write(`error: expected "train <spec.json>", "export <model.json>" or "bench <spec.json>", got "${positionals.join(' ')}"\n\n${USAGE}`);
     return 2;
   }
 
   try {
     if (command === 'train') await commandTrain(path, { backend: values.backend!, runs: values.runs!, registered: values.registered!, simulate: values.simulate! });
+    else if (command === 'bench') await commandBench(path, { backend: values.backend!, batches: Number(values.batches) });
     else await commandExport(path, { backend: values.backend!, out: values.out, registered: values.registered!, simulate: values.simulate! });
     return 0;
   } catch (error) {

@@ -3,6 +3,7 @@ import { epochBatches, gatherBatch } from '../data/batches';
 import type { DataSplit } from '../data/dataset';
 import { applyMemorize } from '../initializers/memorize';
 import { createOptimizer } from '../optim/binary';
+import { DeepLutError } from '../errors';
 import { Random } from '../random';
 import { trainingPhases } from '../spec/validate';
 import { argmaxRows, evaluate } from './evaluate';
@@ -17,6 +18,8 @@ export interface BatchProgress {
   /** 1-based batch within the epoch. */
   batch: number;
   batches: number;
+  /** Samples in this batch. */
+  size: number;
   /** Mean cross-entropy of this epoch's batches so far. */
   loss: number;
   /** Training accuracy of this epoch's batches so far, as trained (not the binary model). */
@@ -110,6 +113,11 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
             return { lossValue: value.dataSync()[0], predictions: predicted };
           });
 
+          if (!Number.isFinite(lossValue)) {
+            throw new DeepLutError(
+              `training diverged in epoch ${epoch}, batch ${b + 1}: the loss is ${lossValue}; lower the learning rate (now ${phase.learningRate ?? spec.learningRate})`,
+            );
+          }
           lossSum += lossValue * batch.size;
           seen += batch.size;
           for (let i = 0; i < batch.size; i++) if (predictions[i] === batch.labels[i]) correct++;
@@ -119,6 +127,7 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
             epochs: totalEpochs,
             batch: b + 1,
             batches: batches.length,
+            size: batch.size,
             loss: lossSum / seen,
             accuracy: correct / seen,
             samplesPerSecond: (seen * 1000) / (performance.now() - epochStart),
@@ -126,9 +135,6 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
           await yieldToEventLoop();
         }
 
-        if (!Number.isFinite(lossSum)) {
-          throw new Error(`training diverged in epoch ${epoch}: the loss is ${lossSum / seen}; lower the learning rate (now ${phase.learningRate ?? spec.learningRate})`);
-        }
         const trainSeconds = (performance.now() - epochStart) / 1000;
         const metrics: EpochMetrics = {
           phase: phaseIndex,
