@@ -117,14 +117,19 @@ function popcountFunction(inputWidth: number): string[] {
   return lines;
 }
 
-/** Input bits that no table reads; Verilator's lint exempts signals whose name contains "unused". */
+/**
+ * Input bits that the Verilog never reads: inputs of omitted neurons, and with k = 1 the inputs of
+ * constant tables, which are written as 1'b0 or 1'b1. Verilator's lint exempts signals whose name
+ * contains "unused".
+ */
 function unusedInputs(layer: NetlistLayer, readTables: (neuron: number) => boolean): number[] {
   const read = new Uint8Array(layer.inputWidth);
   for (let j = 0; j < layer.neurons; j++) {
     if (!readTables(j)) continue;
-    const start = j * layer.tablesPerNeuron * layer.k;
-    const end = start + layer.tablesPerNeuron * layer.k;
-    for (let i = start; i < end; i++) read[layer.inputs[i]] = 1;
+    for (let t = j * layer.tablesPerNeuron; t < (j + 1) * layer.tablesPerNeuron; t++) {
+      if (layer.k === 1 && layer.truthTables[2 * t] === layer.truthTables[2 * t + 1]) continue;
+      for (let i = 0; i < layer.k; i++) read[layer.inputs[t * layer.k + i]] = 1;
+    }
   }
   const unused: number[] = [];
   read.forEach((flag, i) => {
