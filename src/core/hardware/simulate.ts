@@ -1,0 +1,257 @@
+/**
+ * Bit-sliced netlist simulator: 32 samples share one Uint32 word, so every boolean operation on
+ * a word evaluates 32 samples at once. The results match the Verilog bit for bit, including the
+ * argmax tie rule (the lowest class index wins).
+ */
+import { DataError } from '../errors';
+import type { Netlist, NetlistLayer } from './netlist';
+import { constantNeuronOutput, popcountWidth, validateNetlist } from './validate';
+
+/** A bit vector per sample, stored bit-sliced: `data[bit * words + w]` holds that bit for samples 32w..32w+31, sample 32w in bit 0. */
+export interface PackedBits {
+  /** Bits per sample. */
+  width: number;
+  samples: number;
+  /** Words per bit: ceil(samples / 32). */
+  words: number;
+  data: Uint32Array;
+}
+
+export interface SimulationResult {
+  samples: number;
+  classes: number;
+  /** Predicted class per sample: the argmax of its scores, the lowest index winning ties. */
+  predictions: Int32Array;
+  /** Class scores (the last layer's popcounts), [samples][classes] flattened. */
+  scores: Int32Array;
+  /** Each hidden layer's output bits, present when `keepLayerOutputs` is set. */
+  layerOutputs?: PackedBits[];
+}
+
+export interface SimulationOptions {
+  /** Keep every hidden layer's output bits in the result (memory: neurons * samples / 8 bytes per layer). */
+  keepLayerOutputs?: boolean;
+}
+
+/** Converts `[samples][width]` bits (one 0/1 byte each) to the bit-sliced form. */
+export function packBits(bits: Uint8Array, samples: number, width: number): PackedBits {
+  if (bits.length !== samples * width) {
+    throw new DataError(`bit array has ${bits.length} entries, expected samples * width = ${samples} * ${width} = ${samples * width}`);
+  }
+  const words = Math.ceil(samples / 32);
+  const data = new Uint32Array(width * words);
+
+  for (let s = 0; s < samples; s++) {
+    const word = s >>> 5;
+    const mask = (1 << (s & 31)) >>> 0;
+    const row = s * width;
+    for (let i = 0; i < width; i++) {
+      if (bits[row + i] !== 0) data[i * words + word] |= mask;
+    }
+  }
+  return { width, samples, words, data };
+}
+
+/** Converts bit-sliced bits back to `[samples][width]` bytes of 0 or 1. */
+export function unpackBits(packed: PackedBits): Uint8Array {
+  const { width, samples, words, data } = packed;
+  const bits = new Uint8Array(samples * width);
+  for (let i = 0; i < width; i++) {
+    for (let s = 0; s < samples; s++) {
+      bits[s * width + i] = (data[i * words + (s >>> 5)] >>> (s & 31)) & 1;
+    }
+  }
+  return bits;
+}
+
+/** Sign encoder: feature value f becomes bit 1 when f > threshold, else bit 0. */
+export function encodeSign(features: Uint8Array, threshold: number): Uint8Array {
+  const bits = new Uint8Array(features.length);
+  for (let i = 0; i < features.length; i++) bits[i] = features[i] > threshold ? 1 : 0;
+  return bits;
+}
+
+/**
+ * Runs the netlist on `samples` input vectors, `inputBits` being `[samples][netlist.inputBits]`
+ * bytes of 0 or 1. Returns the class scores and the predicted classes.
+ */
+export function simulateNetlist(
+  netlist: Netlist,
+  inputBits: Uint8Array,
+  samples: number,
+  options: SimulationOptions = {},
+): SimulationResult {
+  validateNetlist(netlist);
+  let current = packBits(inputBits, samples, netlist.inputBits);
+  const layerOutputs: PackedBits[] = [];
+
+  const hidden = netlist.layers.slice(0, -1);
+  for (const layer of hidden) {
+    current = evaluateThresholdLayer(layer, current);
+    if (options.keepLayerOutputs) layerOutputs.push(current);
+  }
+
+  const last = netlist.layers[netlist.layers.length - 1];
+  const scores = evaluateScoreLayer(last, current);
+  const predictions = argmaxRows(scores, samples, netlist.classes);
+
+  const result: SimulationResult = { samples, classes: netlist.classes, predictions, scores };
+  if (options.keepLayerOutputs) result.layerOutputs = layerOutputs;
+  return result;
+}
+
+/** Index of the largest entry in each row of `[rows][columns]` values, the lowest index winning ties. */
+export function argmaxRows(values: Int32Array, rows: number, columns: number): Int32Array {
+  const result = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = r * columns;
+    let best = 0;
+    for (let c = 1; c < columns; c++) {
+      if (values[row + c] > values[row + best]) best = c;
+    }
+    result[r] = best;
+  }
+  return result;
+}
+
+/**
+ * Evaluates one table for 32 samples by Shannon expansion: level i of the mux tree merges the
+ * entry pairs that differ in address bit i, choosing by input i, so level 0 selects with input 0
+ * (the address LSB). `scratch` needs 2^(k-1) words.
+ */
+function evaluateTable(
+  truthTables: Uint8Array,
+  entryOffset: number,
+  inputRows: Int32Array,
+  inputOffset: number,
+  k: number,
+  source: Uint32Array,
+  word: number,
+  scratch: Uint32Array,
+): number {
+  const select0 = source[inputRows[inputOffset] + word];
+  let live = 1 << (k - 1);
+
+  for (let p = 0; p < live; p++) {
+    const low = truthTables[entryOffset + 2 * p];
+    const high = truthTables[entryOffset + 2 * p + 1];
+    if (low === high) scratch[p] = low ? 0xffffffff : 0;
+    else scratch[p] = high ? select0 : ~select0;
+  }
+
+  for (let i = 1; i < k; i++) {
+    const select = source[inputRows[inputOffset + i] + word];
+    live >>= 1;
+    for (let p = 0; p < live; p++) {
+      const low = scratch[2 * p];
+      scratch[p] = low ^ ((low ^ scratch[2 * p + 1]) & select);
+    }
+  }
+  return scratch[0];
+}
+
+/**
+ * Adds all tables of `neuron` for samples 32w..32w+31 into the vertical counter `counter`:
+ * counter[b] holds bit b of each sample's popcount. Each table output enters by a ripple-carry
+ * increment that stops as soon as no sample carries.
+ */
+function countNeuron(
+  layer: NetlistLayer,
+  neuron: number,
+  inputRows: Int32Array,
+  source: Uint32Array,
+  word: number,
+  counter: Uint32Array,
+  scratch: Uint32Array,
+): void {
+  counter.fill(0);
+  const k = layer.k;
+  const entries = 1 << k;
+
+  for (let t = 0; t < layer.tablesPerNeuron; t++) {
+    const table = neuron * layer.tablesPerNeuron + t;
+    let carry = evaluateTable(layer.truthTables, table * entries, inputRows, table * k, k, source, word, scratch);
+    for (let b = 0; b < counter.length && carry !== 0; b++) {
+      const next = counter[b] & carry;
+      counter[b] ^= carry;
+      carry = next;
+    }
+  }
+}
+
+/** Row offsets of each table input in the source bits: `inputs[i] * words`. */
+function inputRowOffsets(layer: NetlistLayer, words: number): Int32Array {
+  const rows = new Int32Array(layer.inputs.length);
+  for (let i = 0; i < rows.length; i++) rows[i] = layer.inputs[i] * words;
+  return rows;
+}
+
+/**
+ * Bit-sliced comparison of the vertical counter with a constant: returns a word whose bit s is
+ * 1 when sample s's count is >= threshold. Scans from the most significant bit, tracking
+ * "greater so far" and "equal so far". The threshold must lie in 0..2^counter.length - 1.
+ */
+function greaterOrEqual(counter: Uint32Array, threshold: number): number {
+  let greater = 0;
+  let equal = 0xffffffff;
+  for (let b = counter.length - 1; b >= 0; b--) {
+    if ((threshold >>> b) & 1) {
+      equal &= counter[b];
+    } else {
+      greater |= equal & counter[b];
+      equal &= ~counter[b];
+    }
+  }
+  return (greater | equal) >>> 0;
+}
+
+function evaluateThresholdLayer(layer: NetlistLayer, input: PackedBits): PackedBits {
+  if (layer.activation.kind !== 'threshold') {
+    throw new Error(`evaluateThresholdLayer called on ${layer.name}, which has a ${layer.activation.kind} activation`);
+  }
+  const { thresholds, directions } = layer.activation;
+  const words = input.words;
+  const output = new Uint32Array(layer.neurons * words);
+  const inputRows = inputRowOffsets(layer, words);
+  const counter = new Uint32Array(popcountWidth(layer.tablesPerNeuron));
+  const scratch = new Uint32Array(1 << (layer.k - 1));
+  const tailMask = input.samples % 32 === 0 ? 0xffffffff : ((1 << (input.samples % 32)) >>> 0) - 1;
+
+  for (let j = 0; j < layer.neurons; j++) {
+    const row = j * words;
+    const constant = constantNeuronOutput(thresholds[j], directions[j], layer.tablesPerNeuron);
+    if (constant !== undefined) {
+      output.fill(constant ? 0xffffffff : 0, row, row + words);
+    } else {
+      for (let w = 0; w < words; w++) {
+        countNeuron(layer, j, inputRows, input.data, w, counter, scratch);
+        // With direction -1, count <= T is the complement of count >= T + 1.
+        output[row + w] = directions[j] === 1 ? greaterOrEqual(counter, thresholds[j]) : ~greaterOrEqual(counter, thresholds[j] + 1);
+      }
+    }
+    if (words > 0) output[row + words - 1] &= tailMask;
+  }
+  return { width: layer.neurons, samples: input.samples, words, data: output };
+}
+
+function evaluateScoreLayer(layer: NetlistLayer, input: PackedBits): Int32Array {
+  const { samples, words } = input;
+  const scores = new Int32Array(samples * layer.neurons);
+  const inputRows = inputRowOffsets(layer, words);
+  const counter = new Uint32Array(popcountWidth(layer.tablesPerNeuron));
+  const scratch = new Uint32Array(1 << (layer.k - 1));
+
+  for (let j = 0; j < layer.neurons; j++) {
+    for (let w = 0; w < words; w++) {
+      countNeuron(layer, j, inputRows, input.data, w, counter, scratch);
+
+      const end = Math.min(32, samples - 32 * w);
+      for (let s = 0; s < end; s++) {
+        let score = 0;
+        for (let b = 0; b < counter.length; b++) score |= ((counter[b] >>> s) & 1) << b;
+        scores[(32 * w + s) * layer.neurons + j] = score;
+      }
+    }
+  }
+  return scores;
+}
