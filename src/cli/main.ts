@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadEmbeddedMnist, readIdxPair } from '../core/data/node';
 import { DeepLutError, SpecError } from '../core/errors';
+import type { BundleFiles } from '../core/hardware/bundle';
 import { exportModel } from '../core/hardware/export';
 import type { Spec } from '../core/spec/schema';
 import { parseSpecJson } from '../core/spec/validate';
@@ -74,12 +75,12 @@ const dataSources = {
  * Writes the bundle as a folder and a zip beside it. Everything goes to a temporary folder
  * first and is renamed into place, so a failure leaves no half-written bundle.
  */
-function writeBundle(parent: string, name: string, files: Record<string, string | Uint8Array>, zip: Uint8Array): string {
+function writeBundle(parent: string, name: string, files: BundleFiles, zip: Uint8Array): string {
   const folder = join(parent, name);
   const staging = join(parent, `.${name}.partial`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging);
-  for (const [file, content] of Object.entries(files)) writeFileSync(join(staging, file), content);
+  for (const [file, content] of files) writeFileSync(join(staging, file), content);
   renameSync(staging, folder);
   writeFileSync(join(parent, `${name}.zip`), zip);
   return folder;
