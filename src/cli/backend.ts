@@ -16,8 +16,8 @@ export async function useBackend(name: string): Promise<NodeBackend> {
   }
   const ok = await tf.setBackend(name);
   if (name === 'cpu') {
-    // The cpu backend prints advice to install tfjs-node on first use; that package cannot be
-    // installed where its native download is blocked, so the advice is noise here.
+    // On first use the cpu backend prints advice to install tfjs-node. That package needs a
+    // native download at install time, which offline machines cannot make.
     (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   }
   if (!ok || tf.getBackend() !== name) throw new DeepLutError(`the tfjs ${name} backend failed to start; try --backend cpu`);

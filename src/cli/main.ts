@@ -90,8 +90,8 @@ function report(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function simulateIfAsked(folder: string, asked: boolean): Promise<void> {
-  if (!asked) return;
+async function simulateIfRequested(folder: string, requested: boolean): Promise<void> {
+  if (!requested) return;
   const result = await runIverilog(folder);
   report(`iverilog: ${result.summary}`);
   if (!result.passed) throw new DeepLutError(`the testbench failed under Icarus Verilog: ${result.summary}`);
@@ -137,7 +137,7 @@ async function commandTrain(specPath: string, options: { backend: string; runs: 
   writeFileSync(join(folder, 'model.json'), JSON.stringify(saveCheckpoint(model, data.train.sampleShape, metrics)));
   const bundle = writeBundle(folder, 'verilog', exported.files, exported.zip);
   report(`wrote ${folder}: metrics.json, model.json, verilog/ and verilog.zip (netlist checked against the model on ${exported.samples} test samples)`);
-  await simulateIfAsked(bundle, options.simulate);
+  await simulateIfRequested(bundle, options.simulate);
   model.dispose();
 }
 
@@ -160,7 +160,7 @@ async function commandExport(modelPath: string, options: { backend: string; out?
   for (let n = 2; existsSync(join(parent, name)) || existsSync(join(parent, `${name}.zip`)); n++) name = `verilog-export-${n}`;
   const bundle = writeBundle(parent, name, exported.files, exported.zip);
   report(`wrote ${bundle} and ${basename(bundle)}.zip: test accuracy ${(exported.testAccuracy * 100).toFixed(2)}% on ${exported.samples} samples, netlist equal to the model`);
-  await simulateIfAsked(bundle, options.simulate);
+  await simulateIfRequested(bundle, options.simulate);
   model.dispose();
 }
 

@@ -7,8 +7,8 @@ import type { Model } from '../train/model';
 
 /**
  * The Memorize initializer (LUTNet's "learning and memorization"): before gradient training,
- * one pass over the training set fills each table of a LutLinear layer from the addresses it
- * sees. For table t of neuron j and each sample, the count of the address the sample produces
+ * one pass over the training set fills each table of a LutLinear layer from the addresses that
+ * the samples produce. For table t of neuron j and each sample, the count of the address the sample produces
  * goes up when the neuron's binary target is positive and down when it is negative. Each
  * entry becomes the sign of its count; ties, including addresses never seen, are broken by a
  * seeded coin.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** How a forward pass runs. */
+/** Mode of a forward pass. */
 export interface ForwardContext {
   /** Batch statistics in BatchNorm (and their moving averages updated) instead of the stored ones. */
   training: boolean;
@@ -25,7 +25,7 @@ export interface StoredArray {
   data: Float32Array | Int32Array;
 }
 
-/** What a layer saves and restores: named arrays plus small plain settings. */
+/** Saved state of a layer: named arrays plus small plain settings. */
 export interface LayerState {
   arrays: Record<string, StoredArray>;
   settings?: Record<string, number | boolean | string>;

@@ -10,7 +10,7 @@ import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
 import { LATENT_INIT_LIMIT, newVariable, storedFloat } from './layer';
 import { assignStored, readStoredFloat, variableData } from './state';
 
-/** Builds the mask that a LutLinear spec asks for, from the layer's own random stream. */
+/** Builds the mask that a LutLinear spec names, from the layer's own random stream. */
 export function buildMask(spec: LutLinearSpec, inputWidth: number, rng: Random): Mask {
   switch (spec.mask.kind) {
     case 'expanded':
@@ -30,7 +30,7 @@ export function buildMask(spec: LutLinearSpec, inputWidth: number, rng: Random):
  * Binarization level: 0 all real; 1 entries binarized by sign in the forward pass; 2 table
  * inputs too; 3 each table's output too. Straight-through gradients throughout.
  *
- * With `inputExpanded` false each table holds one latent weight w and uses only its first
+ * With `inputExpanded` false each table has one latent weight w and uses only its first
  * input: f = |gamma| * w * x_0, a binary XNOR weight. `expand()` turns such a layer into full
  * tables with w_p = w * s_p,0, which compute exactly the same function.
  */

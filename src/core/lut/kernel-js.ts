@@ -14,8 +14,8 @@ import { entriesPerTable, type LutOptions, type LutShape } from './shape';
  * address bit i and s_p,i = +1 where that bit of p is set.
  *
  * With binary inputs the product is one-hot at the address, so the forward pass reads one
- * entry, the entry's gradient is the output gradient, and df/dx_i is half the difference of
- * the two entries whose addresses differ in bit i: O(k) work per table and sample. Real inputs
+ * entry and the entry's gradient is the output gradient. There df/dx_i is half the difference
+ * of the two entries whose addresses differ in bit i, so the work is O(k) per table and sample. Real inputs
  * build the 2^k basis incrementally (2^(k+1) multiplies) and get df/dx_i as
  * (f(x_i = +1) - f(x_i = -1)) / 2 over the other inputs, which is exact for a multilinear f.
  */
@@ -166,8 +166,9 @@ export function lutBackwardJs(
 
   // Gradient of o_t with respect to f_t: |gamma|, or with a binarized output the
   // straight-through |gamma| * [|gamma f_t| <= 1].
-  const outputGrad = (f: number): number => (options.binarizeOutput ? (Math.abs(scale * f) <= 1 ? scale : 0) : scale);
-  const gammaGrad = (f: number): number => (options.binarizeOutput ? (Math.abs(scale * f) <= 1 ? f : 0) : f);
+  const passes = (f: number): boolean => !options.binarizeOutput || Math.abs(scale * f) <= 1;
+  const outputGrad = (f: number): number => (passes(f) ? scale : 0);
+  const gammaGrad = (f: number): number => (passes(f) ? f : 0);
 
   if (options.binaryInputs) {
     const tableAddresses = addresses ?? binaryAddresses(x, batch, mask, shape);

@@ -52,7 +52,9 @@ function layerName(index: number, spec: LayerSpec): string {
 
 /** Estimated trainable weights of a LutLinear layer, before building it. */
 function lutWeightCount(spec: Extract<LayerSpec, { type: 'LutLinear' }>, inputWidth: number): number {
-  const tablesPerNeuron = spec.mask.kind === 'expanded' ? inputWidth : spec.mask.kind === 'minimal' ? Math.ceil(inputWidth / spec.k) : (spec.mask.fanIn ?? inputWidth);
+  let tablesPerNeuron = inputWidth;
+  if (spec.mask.kind === 'minimal') tablesPerNeuron = Math.ceil(inputWidth / spec.k);
+  if (spec.mask.kind === 'random') tablesPerNeuron = spec.mask.fanIn ?? inputWidth;
   return spec.out * tablesPerNeuron * 2 ** spec.k;
 }
 
