@@ -90,7 +90,7 @@ function lutFunction(k: number): string[] {
 }
 
 /**
- * A popcount function by pairwise sums: after step s every 2^s-bit field of `sum` holds the
+ * A popcount function by pairwise sums: after step s every 2^s-bit field of `sum` contains the
  * number of ones in that field of the zero-padded input.
  */
 function popcountFunction(inputWidth: number): string[] {
@@ -100,7 +100,7 @@ function popcountFunction(inputWidth: number): string[] {
 
   const lines = [
     '  // Number of ones in `value`, by pairwise sums: after step s each 2^s-bit field of `sum`',
-    '  // holds the count of ones in that field.',
+    '  // contains the count of ones in that field.',
     `  function ${range(outputWidth)} popcount;`,
     `    input ${range(inputWidth)} value;`,
     `    reg ${range(padded)} sum;`,
@@ -156,7 +156,7 @@ function tableStatements(layer: NetlistLayer, neuron: number): string[] {
 }
 
 /**
- * The outputs of a neuron's 1-input tables as `inputs ~^ weights`: truth table 01 (identity) is
+ * Writes the outputs of a neuron's 1-input tables as `inputs ~^ weights`: truth table 01 (identity) is
  * weight 1, 10 (NOT) weight 0, and the constant tables 00 and 11 read 1'b0 or 1'b1 with weight 1.
  */
 function binaryWeightExpression(layer: NetlistLayer, neuron: number): string {
