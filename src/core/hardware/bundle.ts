@@ -108,7 +108,9 @@ Latency: ${latency > 0 ? `${latency} clock cycles (a register stage after every 
 
 ## Conventions
 - Bit value 1 stands for +1, bit 0 for -1.
-- Table input i is address bit i, input 0 the least significant: \`lut4(16'h8000, {x[a3], x[a2], x[a1], x[a0]})\` is 1 only when all four inputs are 1.
+- Table input i is address bit i, input 0 the least significant. A table is written as
+  \`t[i] = |(16'h8000 & (16'd1 << {x[a3], x[a2], x[a1], x[a0]}));\`: entry \`address\` of the truth table, here 1
+  only when all four inputs are 1.
 - A hidden neuron outputs 1 when its popcount is >= its threshold (or <= for the neurons marked so in the comments).
 - 1-input tables (binary weights) are written as \`inputs ~^ weights\`: weight 1 keeps the input, weight 0 inverts it.
 
@@ -146,7 +148,7 @@ Lint:
     yosys -s synth.ys
 
 The \`stat\` report at the end counts \`$lut\` cells: generic 6-input LUTs from yosys's \`synth -lut 6\` (tested with
-yosys 0.23). The count covers tables, popcounts, comparators and the argmax; a vendor flow (Vivado) gives different
-numbers.
+yosys 0.23). The count covers tables, popcounts, comparators and the argmax. A vendor flow such as Vivado maps the same
+design differently, so its count can differ.
 `;
 }
