@@ -50,11 +50,17 @@ export function buildBundle(netlist: Netlist, options: BundleOptions): BundleFil
   return files;
 }
 
-/** Packs the bundle into a zip archive. */
+/**
+ * Every entry's modification time in the zip, the earliest a zip can store (1980-01-01,
+ * local time), so that the same bundle always gives the same zip bytes.
+ */
+const ZIP_TIMESTAMP = new Date(1980, 0, 1);
+
+/** Packs the bundle into a zip archive; the same files give the same bytes. */
 export function zipBundle(files: BundleFiles): Uint8Array {
   const entries: Record<string, Uint8Array> = {};
   for (const [name, contents] of files) entries[name] = typeof contents === 'string' ? strToU8(contents) : contents;
-  return zipSync(entries);
+  return zipSync(entries, { mtime: ZIP_TIMESTAMP });
 }
 
 function checkClasses(field: string, values: ArrayLike<number>, samples: number, classes: number): void {
