@@ -4,6 +4,7 @@
  * argmax tie rule (the lowest class index wins).
  */
 import { DataError } from '../errors';
+import { argmaxRows } from '../argmax';
 import type { Netlist, NetlistLayer } from './netlist';
 import { constantNeuronOutput, popcountWidth, validateNetlist } from './validate';
 
@@ -100,19 +101,6 @@ export function simulateNetlist(
   return result;
 }
 
-/** Index of the largest entry in each row of `[rows][columns]` values, the lowest index winning ties. */
-export function argmaxRows(values: Int32Array, rows: number, columns: number): Int32Array {
-  const result = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const row = r * columns;
-    let best = 0;
-    for (let c = 1; c < columns; c++) {
-      if (values[row + c] > values[row + best]) best = c;
-    }
-    result[r] = best;
-  }
-  return result;
-}
 
 /**
  * Evaluates one table for 32 samples by Shannon expansion: level i of the mux tree merges the

@@ -3,24 +3,7 @@ import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import type { ForwardContext } from '../layers/layer';
 import type { Model } from './model';
-
-/** Index of the largest value of each row; the lowest index wins ties, as in the exported hardware. */
-export function argmaxRows(values: ArrayLike<number>, rows: number, columns: number): Int32Array {
-  const result = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    let bestValue = values[r * columns];
-    for (let c = 1; c < columns; c++) {
-      const v = values[r * columns + c];
-      if (v > bestValue) {
-        best = c;
-        bestValue = v;
-      }
-    }
-    result[r] = best;
-  }
-  return result;
-}
+import { argmaxRows } from '../argmax';
 
 export interface Evaluation {
   accuracy: number;

@@ -6,7 +6,8 @@ import { createOptimizer } from '../optim/binary';
 import { DeepLutError } from '../errors';
 import { Random } from '../random';
 import { trainingPhases } from '../spec/validate';
-import { argmaxRows, evaluate } from './evaluate';
+import { argmaxRows } from '../argmax';
+import { evaluate } from './evaluate';
 import type { Model } from './model';
 
 /** Progress after each training batch. */
