@@ -13,7 +13,7 @@ import { trainingPhases } from '../spec/validate';
  * Memory one training step is estimated to need per trainable weight: the latent value, its
  * binarized copy, its gradient and two Adam moments, 4 bytes each.
  */
-const TRAINING_BYTES_PER_WEIGHT = 20;
+export const TRAINING_BYTES_PER_WEIGHT = 20;
 
 /** Largest estimated training memory of a model, 2 GiB: the heap a tfjs wasm backend can address in practice. */
 export const MAX_TRAINING_BYTES = 2 * 1024 ** 3;
@@ -50,12 +50,16 @@ function layerName(index: number, spec: LayerSpec): string {
   return `layers[${index}] ${spec.type}`;
 }
 
+/** Tables per neuron of a LutLinear layer reading `inputWidth` inputs, before building it. */
+export function lutTablesPerNeuron(spec: Extract<LayerSpec, { type: 'LutLinear' }>, inputWidth: number): number {
+  if (spec.mask.kind === 'minimal') return Math.ceil(inputWidth / spec.k);
+  if (spec.mask.kind === 'random') return spec.mask.fanIn ?? inputWidth;
+  return inputWidth;
+}
+
 /** Estimated trainable weights of a LutLinear layer, before building it. */
-function lutWeightCount(spec: Extract<LayerSpec, { type: 'LutLinear' }>, inputWidth: number): number {
-  let tablesPerNeuron = inputWidth;
-  if (spec.mask.kind === 'minimal') tablesPerNeuron = Math.ceil(inputWidth / spec.k);
-  if (spec.mask.kind === 'random') tablesPerNeuron = spec.mask.fanIn ?? inputWidth;
-  return spec.out * tablesPerNeuron * 2 ** spec.k;
+export function lutWeightCount(spec: Extract<LayerSpec, { type: 'LutLinear' }>, inputWidth: number): number {
+  return spec.out * lutTablesPerNeuron(spec, inputWidth) * 2 ** spec.k;
 }
 
 /**
