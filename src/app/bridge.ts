@@ -1,0 +1,133 @@
+/**
+ * The page's side of the worker: sends typed requests, routes the worker's events into the
+ * stores, and stores a run in IndexedDB whenever it pauses, stops or finishes.
+ */
+import type { Spec } from '../core/spec/schema';
+import type { BackendName, UploadedFile, WorkerEvent, WorkerRequest } from '../worker/protocol';
+import { putRun, type StoredRun } from './runs';
+import type { RunStoreApi } from './stores/run';
+
+/** The part of a Worker the bridge uses, so tests can pass a fake. */
+export interface WorkerLike {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent) => void) | null;
+}
+
+export class WorkerBridge {
+  /** Id of the run being trained, the key of its IndexedDB record. */
+  runId?: string;
+  private saveRequested = false;
+  private dataCallbacks: ((() => void) | undefined)[] = [];
+  private probeWaiters: ((result: { backend: string; sum: number }) => void)[] = [];
+  private modelLoadPending = false;
+  /** Called with the spec of a model.json the worker loaded. */
+  onSpecLoaded?: (spec: Spec) => void;
+  /** Called after a run was written to IndexedDB. */
+  onRunSaved?: (run: StoredRun) => void;
+
+  constructor(
+    private readonly worker: WorkerLike,
+    private readonly runs: RunStoreApi,
+    private readonly save: (run: StoredRun) => Promise<void> = putRun,
+  ) {
+    worker.onmessage = (message) => this.receive(message.data as WorkerEvent);
+  }
+
+  send(request: WorkerRequest, transfer: Transferable[] = []): void {
+    this.worker.postMessage(request, transfer);
+  }
+
+  init(backend?: BackendName): void {
+    this.runs.getState().setForcedBackend(backend);
+    this.send({ type: 'init', backend });
+  }
+
+  /** Loads a spec's data; `onLoaded` runs once the worker has it, and not at all when it fails. */
+  loadData(spec: Spec, files: UploadedFile[] = [], onLoaded?: () => void): void {
+    this.runs.getState().setPending('data', true);
+    this.dataCallbacks.push(onLoaded);
+    this.send({ type: 'load-data', spec, files }, files.map((f) => f.bytes.buffer as ArrayBuffer));
+  }
+
+  play(spec: Spec): void {
+    this.runId ??= newRunId();
+    this.send({ type: 'play', spec });
+  }
+
+  step(spec: Spec): void {
+    this.runId ??= newRunId();
+    this.send({ type: 'step', spec });
+  }
+
+  reset(): void {
+    this.runId = undefined;
+    this.runs.getState().clearRun();
+    this.send({ type: 'reset' });
+  }
+
+  request(kind: 'netlist' | 'export' | 'model'): void {
+    this.runs.getState().setPending(kind, true);
+    this.send({ type: kind === 'model' ? 'save-model' : kind });
+  }
+
+  /** Asks the worker which backend runs a computation. */
+  probe(): Promise<{ backend: string; sum: number }> {
+    return new Promise((resolve) => {
+      this.probeWaiters.push(resolve);
+      this.send({ type: 'probe' });
+    });
+  }
+
+  /** Replaces the worker's model with a model.json; `onSpecLoaded` receives its spec. */
+  loadModel(json: string, files: UploadedFile[] = []): void {
+    this.modelLoadPending = true;
+    this.send({ type: 'load-model', json, files });
+  }
+
+  /** Continues a stored run: the worker loads its model.json. */
+  reopen(run: StoredRun): void {
+    this.runId = run.id;
+    this.runs.getState().restoreHistory(run.history);
+    this.loadModel(run.modelJson);
+  }
+
+  private receive(event: WorkerEvent): void {
+    this.runs.getState().applyEvent(event);
+    if (event.type === 'data') this.dataCallbacks.shift()?.();
+    if (event.type === 'error' && event.request === 'load-data') this.dataCallbacks.shift();
+    if (event.type === 'probe') {
+      this.probeWaiters.shift()?.({ backend: event.backend, sum: event.sum });
+    }
+    if (event.type === 'state' && this.runId && (event.state === 'paused' || event.state === 'stopped' || event.state === 'done')) {
+      this.saveRequested = true;
+      this.send({ type: 'save-model' });
+    }
+    if (event.type === 'error' && event.request === 'load-model') this.modelLoadPending = false;
+    if (event.type === 'model' && this.modelLoadPending) {
+      this.modelLoadPending = false;
+      this.onSpecLoaded?.(event.spec);
+      return;
+    }
+    if (event.type === 'model' && this.saveRequested && this.runId) {
+      this.saveRequested = false;
+      const state = this.runs.getState();
+      const run: StoredRun = {
+        id: this.runId,
+        name: event.spec.name,
+        savedAt: Date.now(),
+        state: state.state,
+        spec: event.spec,
+        history: state.history,
+        modelJson: event.json,
+      };
+      this.save(run).then(
+        () => this.onRunSaved?.(run),
+        (error: unknown) => this.runs.getState().applyEvent({ type: 'error', request: 'save-model', message: `the run could not be stored: ${String(error)}` }),
+      );
+    }
+  }
+}
+
+function newRunId(): string {
+  return `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
