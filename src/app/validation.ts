@@ -7,7 +7,7 @@ import { SpecError } from '../core/errors';
 import type { LayerSpec, Spec } from '../core/spec/schema';
 import { specSchema } from '../core/spec/schema';
 import { formatPath, parseSpec } from '../core/spec/validate';
-import { checkNetwork, lutTablesPerNeuron, lutWeightCount, TRAINING_BYTES_PER_WEIGHT } from '../core/train/model';
+import { checkNetwork, lutTablesPerNeuron, lutWeightCount, TRAINING_BYTES_PER_WEIGHT } from '../core/train/network';
 
 /** Width and classes of the loaded data, which the network must match. */
 export interface DataShape {

@@ -16,6 +16,18 @@ import { BACKEND_ORDER, type BackendName, type BackendReport } from './protocol'
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
+/**
+ * Whether a WebGL2 context can be created. A failed WebGPU check can take Chromium's GPU
+ * process down with it, and contexts fail until it has restarted, so this tries a few times.
+ */
+async function webgl2Available(): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (new OffscreenCanvas(1, 1).getContext('webgl2')) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
 /** Returns why a backend cannot run here, or undefined when it runs. */
 async function tryBackend(name: BackendName): Promise<string | undefined> {
   if (name === 'webgpu') {
@@ -25,13 +37,20 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   }
   if (name === 'webgl') {
     if (typeof OffscreenCanvas === 'undefined') return 'no OffscreenCanvas in workers';
-    if (!new OffscreenCanvas(1, 1).getContext('webgl2')) return 'no WebGL2 context';
+    if (!(await webgl2Available())) return 'no WebGL2 context';
   }
   try {
     if (!(await tf.setBackend(name)) || tf.getBackend() !== name) return 'failed to start';
     await tf.ready();
-    const value = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0]);
-    if (value !== 3) return `computed 1 + 2 = ${value}`;
+    // A matMul large enough to run on the device rather than be forwarded to the CPU, read
+    // both ways: the LUT op reads tensors with dataSync between its steps.
+    const product = () => tf.tidy(() => tf.matMul(tf.ones([32, 32]), tf.ones([32, 32])).sum());
+    const syncValue = tf.tidy(() => product().dataSync()[0]);
+    if (syncValue !== 32768) return `dataSync() returned ${syncValue} for a 32×32 matMul test, expected 32768; the LUT op needs synchronous reads`;
+    const asyncProduct = product();
+    const asyncValue = (await asyncProduct.data())[0];
+    asyncProduct.dispose();
+    if (asyncValue !== 32768) return `a 32×32 matMul test returned ${asyncValue}, expected 32768`;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }

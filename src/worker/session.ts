@@ -25,8 +25,8 @@ export interface SessionHost {
   selectBackend(forced?: BackendName): Promise<BackendReport>;
 }
 
-/** Shortest time between two batch events, in ms, so the page redraws at most 10 times a second. */
-const BATCH_EVENT_INTERVAL_MS = 100;
+/** Shortest time between two batch events, in ms, so the page redraws its curves at most 4 times a second. */
+const BATCH_EVENT_INTERVAL_MS = 250;
 
 /** The spec fields that decide which data is loaded. */
 function dataKey(spec: Spec): string {

@@ -48,59 +48,84 @@ function Settings({ validation }: { validation: Validation }) {
   );
 }
 
+function LossChart() {
+  const points = useRunStore((s) => s.points);
+  return (
+    <figure className="chart" data-testid="chart-loss">
+      <figcaption>Train loss per batch (running mean over the epoch)</figcaption>
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart data={points}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="step" />
+          <YAxis width={48} />
+          <Tooltip />
+          <Line type="monotone" dataKey="loss" stroke="#c2410c" dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+function AccuracyChart() {
+  const history = useRunStore((s) => s.history);
+  return (
+    <figure className="chart" data-testid="chart-accuracy">
+      <figcaption>Accuracy per epoch</figcaption>
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart data={history}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="epoch" />
+          <YAxis domain={[0, 1]} width={48} />
+          <Tooltip formatter={(value) => formatPercent(Number(value))} />
+          <Legend />
+          <Line name="train" dataKey="trainAccuracy" stroke="#2563eb" isAnimationActive={false} />
+          <Line name="test (float)" dataKey="testAccuracyFloat" stroke="#16a34a" isAnimationActive={false} />
+          <Line name="test (binary, exportable)" dataKey="testAccuracy" stroke="#9333ea" strokeDasharray="5 3" isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+function ThroughputChart() {
+  const points = useRunStore((s) => s.points);
+  return (
+    <figure className="chart" data-testid="chart-throughput">
+      <figcaption>Samples per second</figcaption>
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart data={points}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="step" />
+          <YAxis width={48} />
+          <Tooltip />
+          <Line type="monotone" dataKey="samplesPerSecond" stroke="#0891b2" dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+function EpochSummary() {
+  const last = useRunStore((s) => s.history.at(-1));
+  return (
+    <p className="summary" data-testid="epoch-summary">
+      {last
+        ? `Epoch ${last.epoch}: train loss ${last.trainLoss.toFixed(4)}, train accuracy ${formatPercent(last.trainAccuracy)}, test accuracy ${formatPercent(last.testAccuracyFloat)} (float) / ${formatPercent(last.testAccuracy)} (binary, exportable), ${Math.round(last.samplesPerSecond)} samples/s`
+        : 'No epoch finished yet. Press Train.'}
+    </p>
+  );
+}
+
 /** Training settings and the live curves: loss, accuracies (float and binary) and samples/s. */
 export function TrainPanel({ validation }: { validation: Validation }) {
-  const points = useRunStore((s) => s.points);
-  const history = useRunStore((s) => s.history);
-  const last = history.at(-1);
   return (
     <section className="panel" aria-label="Training">
       <Settings validation={validation} />
-      <p className="summary" data-testid="epoch-summary">
-        {last
-          ? `Epoch ${last.epoch}: train loss ${last.trainLoss.toFixed(4)}, train accuracy ${formatPercent(last.trainAccuracy)}, test accuracy ${formatPercent(last.testAccuracyFloat)} (float) / ${formatPercent(last.testAccuracy)} (binary, exportable), ${Math.round(last.samplesPerSecond)} samples/s`
-          : 'No epoch finished yet. Press Train.'}
-      </p>
+      <EpochSummary />
       <div className="charts">
-        <figure className="chart" data-testid="chart-loss">
-          <figcaption>Train loss per batch (running mean over the epoch)</figcaption>
-          <ResponsiveContainer width="100%" height={220}>
-            <LineChart data={points}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="step" />
-              <YAxis width={48} />
-              <Tooltip />
-              <Line type="monotone" dataKey="loss" stroke="#c2410c" dot={false} isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
-        </figure>
-        <figure className="chart" data-testid="chart-accuracy">
-          <figcaption>Accuracy per epoch</figcaption>
-          <ResponsiveContainer width="100%" height={220}>
-            <LineChart data={history}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="epoch" />
-              <YAxis domain={[0, 1]} width={48} />
-              <Tooltip formatter={(value) => formatPercent(Number(value))} />
-              <Legend />
-              <Line name="train" dataKey="trainAccuracy" stroke="#2563eb" isAnimationActive={false} />
-              <Line name="test (float)" dataKey="testAccuracyFloat" stroke="#16a34a" isAnimationActive={false} />
-              <Line name="test (binary, exportable)" dataKey="testAccuracy" stroke="#9333ea" strokeDasharray="5 3" isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
-        </figure>
-        <figure className="chart" data-testid="chart-throughput">
-          <figcaption>Samples per second</figcaption>
-          <ResponsiveContainer width="100%" height={220}>
-            <LineChart data={points}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="step" />
-              <YAxis width={48} />
-              <Tooltip />
-              <Line type="monotone" dataKey="samplesPerSecond" stroke="#0891b2" dot={false} isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
-        </figure>
+        <LossChart />
+        <AccuracyChart />
+        <ThroughputChart />
       </div>
     </section>
   );

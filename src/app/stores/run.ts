@@ -19,7 +19,7 @@ export interface ThroughputPoint {
 }
 
 /** Most per-batch points kept for the charts; older points are thinned out. */
-export const MAX_BATCH_POINTS = 400;
+export const MAX_BATCH_POINTS = 300;
 
 export interface RunStore {
   backend?: BackendReport;
