@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { createServer } from 'vite';
+import { build, createServer, preview } from 'vite';
 
 /**
  * Shared launcher for the browser tests: Debian's Chromium driven by playwright-core, and the
@@ -76,4 +76,24 @@ export async function startDevServer(): Promise<DevServer> {
     throw new Error('the Vite dev server started without a local URL');
   }
   return { url, close: () => server.close() };
+}
+
+/**
+ * Builds the playground for production into a temporary folder and serves it with
+ * `vite preview` on 127.0.0.1 and a free port: the minified bundle that users get.
+ */
+export async function startPreviewServer(): Promise<DevServer> {
+  const outDir = mkdtempSync(join(tmpdir(), 'deeplut-build-'));
+  await build({ root: ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ root: ROOT, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const url = server.resolvedUrls?.local[0];
+  const close = async () => {
+    await server.close();
+    rmSync(outDir, { recursive: true, force: true });
+  };
+  if (!url) {
+    await close();
+    throw new Error('vite preview started without a local URL');
+  }
+  return { url, close };
 }

@@ -1,3 +1,4 @@
+import { useDeferredValue } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Spec } from '../../core/spec/schema';
 import { useRunStore, useServices, useSpecStore } from '../context';
@@ -48,18 +49,23 @@ function Settings({ validation }: { validation: Validation }) {
   );
 }
 
-function LossChart() {
-  const points = useRunStore((s) => s.points);
+/** Per-batch curves in one chart, so each batch event redraws one chart rather than two. */
+function BatchChart() {
+  // A deferred value lets React drop intermediate renders while the page is busy.
+  const points = useDeferredValue(useRunStore((s) => s.points));
   return (
     <figure className="chart" data-testid="chart-loss">
-      <figcaption>Train loss per batch (running mean over the epoch)</figcaption>
-      <ResponsiveContainer width="100%" height={220}>
+      <figcaption>Per batch: train loss (running mean over the epoch, left axis) and samples per second (right axis)</figcaption>
+      <ResponsiveContainer width="100%" height={240}>
         <LineChart data={points}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="step" />
-          <YAxis width={48} />
+          <YAxis yAxisId="loss" width={48} />
+          <YAxis yAxisId="speed" orientation="right" width={56} />
           <Tooltip />
-          <Line type="monotone" dataKey="loss" stroke="#c2410c" dot={false} isAnimationActive={false} />
+          <Legend />
+          <Line yAxisId="loss" name="train loss" type="monotone" dataKey="loss" stroke="#c2410c" dot={false} isAnimationActive={false} />
+          <Line yAxisId="speed" name="samples/s" type="monotone" dataKey="samplesPerSecond" stroke="#0891b2" dot={false} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </figure>
@@ -67,11 +73,11 @@ function LossChart() {
 }
 
 function AccuracyChart() {
-  const history = useRunStore((s) => s.history);
+  const history = useDeferredValue(useRunStore((s) => s.history));
   return (
     <figure className="chart" data-testid="chart-accuracy">
       <figcaption>Accuracy per epoch</figcaption>
-      <ResponsiveContainer width="100%" height={220}>
+      <ResponsiveContainer width="100%" height={240}>
         <LineChart data={history}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="epoch" />
@@ -81,24 +87,6 @@ function AccuracyChart() {
           <Line name="train" dataKey="trainAccuracy" stroke="#2563eb" isAnimationActive={false} />
           <Line name="test (float)" dataKey="testAccuracyFloat" stroke="#16a34a" isAnimationActive={false} />
           <Line name="test (binary, exportable)" dataKey="testAccuracy" stroke="#9333ea" strokeDasharray="5 3" isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </figure>
-  );
-}
-
-function ThroughputChart() {
-  const points = useRunStore((s) => s.points);
-  return (
-    <figure className="chart" data-testid="chart-throughput">
-      <figcaption>Samples per second</figcaption>
-      <ResponsiveContainer width="100%" height={220}>
-        <LineChart data={points}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="step" />
-          <YAxis width={48} />
-          <Tooltip />
-          <Line type="monotone" dataKey="samplesPerSecond" stroke="#0891b2" dot={false} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </figure>
@@ -123,9 +111,8 @@ export function TrainPanel({ validation }: { validation: Validation }) {
       <Settings validation={validation} />
       <EpochSummary />
       <div className="charts">
-        <LossChart />
+        <BatchChart />
         <AccuracyChart />
-        <ThroughputChart />
       </div>
     </section>
   );
