@@ -16,7 +16,7 @@ function initialSpec() {
     const notice = decoded.clamped.length > 0 ? `Some values of the link were out of range and were clamped: ${decoded.clamped.join(', ')}.` : undefined;
     return { spec: decoded.spec, notice };
   } catch (error) {
-    return { spec: DEFAULT_SPEC, notice: `The link's experiment could not be loaded, so the defaults are shown: ${(error as Error).message}.` };
+    return { spec: DEFAULT_SPEC, notice: `The link's experiment could not be loaded, so the defaults are shown. Reason: ${(error as Error).message}.` };
   }
 }
 

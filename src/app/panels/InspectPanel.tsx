@@ -29,14 +29,16 @@ function InputGrid({ netlist, inputs }: { netlist: Netlist; inputs: number[] }) 
 function TruthTable({ layer, bits }: { layer: NetlistLayer; bits: Uint8Array }) {
   const k = layer.k;
   return (
-    <div>
+    <div className="truth-table-box">
       <p className="hint">
         Address bit i is table input i, so input 0 is the least significant bit. Each cell shows its address as {k > 1 ? `in${k - 1} … in0` : 'in0'}; a filled cell outputs 1 (+1), an empty one 0 (−1).
       </p>
-      <div className="truth-table" style={{ gridTemplateColumns: `repeat(${Math.min(16, bits.length)}, minmax(44px, 1fr))` }} data-testid="truth-table">
+      <div className="truth-table" style={{ gridTemplateColumns: `repeat(${Math.min(8, bits.length)}, 72px)` }} data-testid="truth-table">
         {Array.from(bits, (bit, address) => (
           <span key={address} className={bit ? 'cell one' : 'cell zero'} title={`address ${address}: output ${bit}`}>
-            <small>{address.toString(2).padStart(k, '0')}</small>
+            <small>
+              {address} = {address.toString(2).padStart(k, '0')}
+            </small>
             <b>{bit}</b>
           </span>
         ))}

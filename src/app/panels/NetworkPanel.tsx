@@ -102,8 +102,9 @@ function LayerFields({ layer, index, validation }: { layer: LayerSpec; index: nu
   return null;
 }
 
-function Stats({ stats, layer }: { stats: LayerStats | undefined; layer: LayerSpec }) {
+function Stats({ stats, layer, invalid }: { stats: LayerStats | undefined; layer: LayerSpec; invalid: boolean }) {
   if (!stats) return null;
+  if (invalid) return <span className="stats">sizes appear once the layer is valid</span>;
   const width = `${formatCount(stats.inputWidth)} → ${formatCount(stats.outputWidth)}`;
   if (layer.type !== 'LutLinear' && layer.type !== 'BinaryLinear' && layer.type !== 'Dense') return <span className="stats">{width}</span>;
   return (
@@ -134,11 +135,11 @@ export function NetworkPanel({ validation, inputWidth }: { validation: Validatio
               <strong>
                 {index}. {layer.type}
               </strong>
-              <Stats stats={stats[index]} layer={layer} />
+              <Stats stats={stats[index]} layer={layer} invalid={Object.keys(validation.byPath).some((path) => path.startsWith(`layers[${index}].`))} />
               <span className="layer-actions">
                 <button type="button" aria-label={`move layer ${index} up`} disabled={index === 0} onClick={() => actions.moveLayer(index, -1)}>↑</button>
                 <button type="button" aria-label={`move layer ${index} down`} disabled={index === layers.length - 1} onClick={() => actions.moveLayer(index, 1)}>↓</button>
-                <button type="button" aria-label={`duplicate layer ${index}`} onClick={() => actions.duplicateLayer(index)}>⧉</button>
+                <button type="button" aria-label={`duplicate layer ${index}`} onClick={() => actions.duplicateLayer(index)}>copy</button>
                 <button type="button" aria-label={`remove layer ${index}`} onClick={() => actions.removeLayer(index)}>✕</button>
               </span>
             </header>
