@@ -180,6 +180,7 @@ async function commandBench(specPath: string, options: { backend: string; batche
   let seen = 0;
   let timedSamples = 0;
   let timedStart = 0;
+  let timedEnd = 0;
   let peakRss = process.memoryUsage().rss;
   await train(model, data, {
     signal: stop.signal,
@@ -188,10 +189,13 @@ async function commandBench(specPath: string, options: { backend: string; batche
       seen++;
       if (seen === warmup) timedStart = performance.now();
       else if (seen > warmup) timedSamples += p.size;
-      if (seen >= warmup + options.batches) stop.abort();
+      if (seen >= warmup + options.batches && !stop.signal.aborted) {
+        timedEnd = performance.now();
+        stop.abort();
+      }
     },
   });
-  const seconds = (performance.now() - timedStart) / 1000;
+  const seconds = (timedEnd - timedStart) / 1000;
   report(`| ${spec.name} | ${backend} | ${spec.batchSize} | ${options.batches} | ${Math.round(timedSamples / seconds)} | ${Math.round(peakRss / 1024 ** 2)} MiB |`);
   model.dispose();
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -113,7 +113,7 @@ describe('command line training and export', () => {
     expect(exported.code).toBe(0);
     const original = join(folder, 'verilog');
     const again = join(folder, 'verilog-export');
-    expect(existsSync(join(folder, 'verilog-export.zip'))).toBe(true);
+    expect(readFileSync(join(folder, 'verilog-export.zip'))).toEqual(readFileSync(join(folder, 'verilog.zip')));
     expect(readdirSync(again).sort()).toEqual(readdirSync(original).sort());
     for (const file of readdirSync(original)) expect(readFileSync(join(again, file))).toEqual(readFileSync(join(original, file)));
   });

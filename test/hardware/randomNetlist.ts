@@ -8,7 +8,7 @@ export interface RandomLayerShape {
 }
 
 /**
- * A random netlist for tests: random table inputs and truth tables, and thresholds drawn from
+ * Builds a random netlist for tests: random table inputs and truth tables, and thresholds drawn from
  * -1..tables+2 in both directions, so that some neurons are constant. The last shape becomes
  * the score layer.
  */

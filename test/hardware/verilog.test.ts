@@ -58,7 +58,7 @@ const mixedNetlist = randomNetlist('verilog/mixed', 21, [
   { neurons: 5, tablesPerNeuron: 3, k: 3 },
 ]);
 
-/** A layer whose neurons are all constant, a k = 1 layer reading its inputs in order, and one class. */
+/** Builds a netlist with a layer whose neurons are all constant, a k = 1 layer reading its inputs in order, and one class. */
 function edgeNetlist(): Netlist {
   const netlist = randomNetlist('verilog/edge', 9, [
     { neurons: 4, tablesPerNeuron: 9, k: 1 },
@@ -139,6 +139,20 @@ describe('Verilog under Icarus Verilog', () => {
   }
 });
 
+describe('Verilog under Verilator', () => {
+  it('registered testbench passes with --binary', () => {
+    const netlist = randomNetlist('verilator', 12, [{ neurons: 9, tablesPerNeuron: 4, k: 3 }, { neurons: 4, tablesPerNeuron: 3, k: 2 }]);
+    const bits = randomBits('verilator/vectors', SAMPLES, 12);
+    const folder = writeBundle(buildBundle(netlist, { vectors: bits, labels: labels.map((label) => label % 4), registered: true }));
+
+    const build = run('verilator', ['--binary', '-j', '2', '--top-module', 'deeplut_tb', 'deeplut_tb.v', ...designSources(netlist)], folder);
+    expect(build.status).toBe(0);
+    const { status, output } = run(join(folder, 'obj_dir', 'Vdeeplut_tb'), [], folder);
+    expect(parseTestbenchResult(output)?.mismatches).toBe(0);
+    expect(status).toBe(0);
+  });
+});
+
 describe('synth.ys', () => {
   it('reports a LUT count under yosys', () => {
     const netlist = randomNetlist('yosys', 12, [{ neurons: 8, tablesPerNeuron: 4, k: 4 }, { neurons: 3, tablesPerNeuron: 5, k: 3 }]);
@@ -153,7 +167,7 @@ describe('synth.ys', () => {
 });
 
 describe('zipBundle', () => {
-  it('holds every bundle file', () => {
+  it('contains every bundle file', () => {
     const files = buildBundle(mixedNetlist, { vectors, labels });
     const unzipped = unzipSync(zipBundle(files));
     expect(Object.keys(unzipped).sort()).toEqual([...files.keys()].sort());

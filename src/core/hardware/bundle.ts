@@ -50,11 +50,17 @@ export function buildBundle(netlist: Netlist, options: BundleOptions): BundleFil
   return files;
 }
 
-/** Packs the bundle into a zip archive. */
+/**
+ * Every entry's modification time in the zip, the earliest a zip can store (1980-01-01,
+ * local time), so that the same bundle always gives the same zip bytes.
+ */
+const ZIP_TIMESTAMP = new Date(1980, 0, 1);
+
+/** Packs the bundle into a zip archive; the same files give the same bytes. */
 export function zipBundle(files: BundleFiles): Uint8Array {
   const entries: Record<string, Uint8Array> = {};
   for (const [name, contents] of files) entries[name] = typeof contents === 'string' ? strToU8(contents) : contents;
-  return zipSync(entries);
+  return zipSync(entries, { mtime: ZIP_TIMESTAMP });
 }
 
 function checkClasses(field: string, values: ArrayLike<number>, samples: number, classes: number): void {
@@ -108,7 +114,9 @@ Latency: ${latency > 0 ? `${latency} clock cycles (a register stage after every 
 
 ## Conventions
 - Bit value 1 stands for +1, bit 0 for -1.
-- Table input i is address bit i, input 0 the least significant: \`lut4(16'h8000, {x[a3], x[a2], x[a1], x[a0]})\` is 1 only when all four inputs are 1.
+- Table input i is address bit i, input 0 the least significant. A table is written as
+  \`t[i] = |(16'h8000 & (16'd1 << {x[a3], x[a2], x[a1], x[a0]}));\`: entry \`address\` of the truth table, here 1
+  only when all four inputs are 1.
 - A hidden neuron outputs 1 when its popcount is >= its threshold (or <= for the neurons marked so in the comments).
 - 1-input tables (binary weights) are written as \`inputs ~^ weights\`: weight 1 keeps the input, weight 0 inverts it.
 
@@ -146,7 +154,7 @@ Lint:
     yosys -s synth.ys
 
 The \`stat\` report at the end counts \`$lut\` cells: generic 6-input LUTs from yosys's \`synth -lut 6\` (tested with
-yosys 0.23). The count covers tables, popcounts, comparators and the argmax; a vendor flow (Vivado) gives different
-numbers.
+yosys 0.23). The count covers tables, popcounts, comparators and the argmax. A vendor flow such as Vivado maps the same
+design differently, so its count can differ.
 `;
 }

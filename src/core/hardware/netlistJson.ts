@@ -1,6 +1,6 @@
 /**
  * JSON form of a netlist (`netlist.json`). Table inputs are base64 of little-endian int32
- * values; truth tables are base64 of their entries packed 8 per byte, entry 0 in bit 0 of
+ * values. Truth tables are base64 of their entries packed 8 per byte, entry 0 in bit 0 of
  * byte 0. Thresholds and directions stay plain arrays.
  */
 import { z } from 'zod';
@@ -57,7 +57,7 @@ function packTruthTables(entries: Uint8Array): Uint8Array {
 
 function unpackTruthTables(bytes: Uint8Array, count: number, field: string): Uint8Array {
   if (bytes.length !== Math.ceil(count / 8)) {
-    throw new ExportError(`invalid netlist JSON: ${field} holds ${bytes.length} bytes, expected ${Math.ceil(count / 8)} for ${count} entries`);
+    throw new ExportError(`invalid netlist JSON: ${field} has ${bytes.length} bytes, expected ${Math.ceil(count / 8)} for ${count} entries`);
   }
   const entries = new Uint8Array(count);
   for (let i = 0; i < count; i++) entries[i] = (bytes[i >> 3] >> (i & 7)) & 1;
@@ -73,7 +73,7 @@ function int32ToBytes(values: Int32Array): Uint8Array {
 
 function bytesToInt32(bytes: Uint8Array, field: string): Int32Array {
   if (bytes.length % 4 !== 0) {
-    throw new ExportError(`invalid netlist JSON: ${field} holds ${bytes.length} bytes, not a whole number of int32 values`);
+    throw new ExportError(`invalid netlist JSON: ${field} has ${bytes.length} bytes, not a whole number of int32 values`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const values = new Int32Array(bytes.length / 4);

@@ -7,7 +7,7 @@ import { DataError } from '../errors';
 import type { Netlist, NetlistLayer } from './netlist';
 import { constantNeuronOutput, popcountWidth, validateNetlist } from './validate';
 
-/** A bit vector per sample, stored bit-sliced: `data[bit * words + w]` holds that bit for samples 32w..32w+31, sample 32w in bit 0. */
+/** A bit vector per sample, stored bit-sliced: `data[bit * words + w]` contains that bit for samples 32w..32w+31, sample 32w in bit 0. */
 export interface PackedBits {
   /** Bits per sample. */
   width: number;
@@ -152,7 +152,7 @@ function evaluateTable(
 
 /**
  * Adds all tables of `neuron` for samples 32w..32w+31 into the vertical counter `counter`:
- * counter[b] holds bit b of each sample's popcount. Each table output enters by a ripple-carry
+ * counter[b] contains bit b of each sample's popcount. Each table output enters by a ripple-carry
  * increment that stops as soon as no sample carries.
  */
 function countNeuron(

@@ -135,7 +135,7 @@ export function writeTestbench(netlist: Netlist, options: TestbenchOptions): str
   return lines.join('\n');
 }
 
-/** One hex line per sample: bit i of a line's value is input bit i of `[samples][width]` bits. */
+/** Writes one hex line per sample: bit i of a line's value is input bit i of `[samples][width]` bits. */
 export function vectorsToHex(bits: Uint8Array, samples: number, width: number): string {
   if (bits.length !== samples * width) {
     throw new DataError(`vector array has ${bits.length} entries, expected samples * inputBits = ${samples * width}`);
@@ -145,7 +145,7 @@ export function vectorsToHex(bits: Uint8Array, samples: number, width: number): 
   return lines.join('\n') + '\n';
 }
 
-/** One hex line per class index, `width` bits each. */
+/** Writes one hex line per class index, `width` bits each. */
 export function classesToHex(classes: ArrayLike<number>, width: number): string {
   const digits = Math.ceil(width / 4);
   const lines: string[] = [];

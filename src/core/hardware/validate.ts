@@ -114,7 +114,7 @@ export function indexWidth(count: number): number {
 }
 
 /**
- * The constant output of a threshold neuron whose comparison does not depend on the popcount
+ * Returns the constant output of a threshold neuron whose comparison does not depend on the popcount
  * (a count of `tables` outputs lies in 0..tables), or undefined when the output varies.
  */
 export function constantNeuronOutput(threshold: number, direction: number, tables: number): 0 | 1 | undefined {
