@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { encodeSpecHash } from '../core/spec/url';
 import { BACKEND_ORDER, type BackendName } from '../worker/protocol';
 import { useRunStore, useServices, useSpecStore } from './context';
@@ -8,8 +8,10 @@ import { InspectPanel } from './panels/InspectPanel';
 import { NetworkPanel } from './panels/NetworkPanel';
 import { RunsPanel } from './panels/RunsPanel';
 import { SpecPanel } from './panels/SpecPanel';
-import { TrainPanel } from './panels/TrainPanel';
 import { isValidSpec, validateDraft } from './validation';
+
+// recharts is the largest dependency of the page, so the Training panel loads on first use.
+const TrainPanel = lazy(() => import('./panels/TrainPanel').then((module) => ({ default: module.TrainPanel })));
 
 const TABS = ['Network', 'Data', 'Training', 'Inspect', 'Export', 'Spec', 'Runs'] as const;
 type Tab = (typeof TABS)[number];
@@ -83,7 +85,7 @@ function Controls({ blocked }: { blocked?: string }) {
   );
 }
 
-/** The playground: header with backend and run controls, and one tab per panel. */
+/** Renders the playground: a header with the backend and run controls, and one tab per panel. */
 export function App() {
   const { bridge, spec: specStore } = useServices();
   const spec = useSpecStore((s) => s.spec);
@@ -93,7 +95,9 @@ export function App() {
   const dataShape = data ? { featureCount: data.sampleShape.reduce((a, b) => a * b, 1), classes: data.classes } : undefined;
   const validation = useMemo(() => validateDraft(spec, dataShape), [spec, dataShape?.featureCount, dataShape?.classes]);
   const valid = isValidSpec(spec, validation);
-  const blocked = !valid ? validation.problems[0] : !data ? 'the data is still loading' : undefined;
+  let blocked: string | undefined;
+  if (!valid) blocked = validation.problems[0];
+  else if (!data) blocked = 'the data is still loading';
 
   // The URL hash always carries the last valid spec.
   useEffect(() => {
@@ -139,7 +143,11 @@ export function App() {
       <main>
         {tab === 'Network' && <NetworkPanel validation={validation} inputWidth={dataShape?.featureCount ?? 784} />}
         {tab === 'Data' && <DataPanel validation={validation} />}
-        {tab === 'Training' && <TrainPanel validation={validation} />}
+        {tab === 'Training' && (
+          <Suspense fallback={<section className="panel">Loading charts…</section>}>
+            <TrainPanel validation={validation} />
+          </Suspense>
+        )}
         {tab === 'Inspect' && <InspectPanel />}
         {tab === 'Export' && <ExportPanel />}
         {tab === 'Spec' && <SpecPanel validation={validation} />}

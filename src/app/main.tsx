@@ -8,7 +8,7 @@ import { createRunStore } from './stores/run';
 import { createSpecStore, DEFAULT_SPEC } from './stores/spec';
 import './styles.css';
 
-/** The spec from the URL hash, or the defaults with a message saying why the link was not used. */
+/** Reads the spec from the URL hash, or returns the defaults with a notice that says why the link was not used. */
 function initialSpec() {
   if (!location.hash || location.hash === '#') return { spec: DEFAULT_SPEC };
   try {

@@ -17,7 +17,7 @@ setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 /**
- * Whether a WebGL2 context can be created. A failed WebGPU check can take Chromium's GPU
+ * Checks whether a WebGL2 context can be created. A failed WebGPU check can take Chromium's GPU
  * process down with it, and contexts fail until it has restarted, so this tries a few times.
  */
 async function webgl2Available(): Promise<boolean> {

@@ -1,5 +1,5 @@
 /**
- * The training session behind the worker: holds the data, the model and the run, and turns
+ * The training session behind the worker: keeps the data, the model and the run, and turns
  * requests into events. It owns no backend choice and no `self`, so Node tests drive it
  * directly with the cpu backend.
  */
@@ -18,7 +18,7 @@ import { train, type BatchProgress, type EpochMetrics } from '../core/train/loop
 import { buildModel, type Model } from '../core/train/model';
 import { SAMPLE_PREVIEW_COUNT, type BackendName, type BackendReport, type DataSummary, type RunState, type UploadedFile, type WorkerEvent, type WorkerRequest } from './protocol';
 
-/** What the session needs from its host: a way to send events, the embedded data and backends. */
+/** Services the session needs from its host: sending events, the embedded data and backends. */
 export interface SessionHost {
   post(event: WorkerEvent, transfer?: Transferable[]): void;
   loadEmbeddedMnist(): Promise<Dataset>;
@@ -28,7 +28,7 @@ export interface SessionHost {
 /** Shortest time between two batch events, in ms, so the page redraws its curves at most 4 times a second. */
 const BATCH_EVENT_INTERVAL_MS = 250;
 
-/** The spec fields that decide which data is loaded. */
+/** Returns the spec fields that decide which data is loaded, as a string key. */
 function dataKey(spec: Spec): string {
   const seed = spec.dataset.source === 'synthetic' ? spec.seed : undefined;
   return JSON.stringify([spec.dataset, spec.split, seed]);

@@ -59,8 +59,8 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     const probe = await page.evaluate(() => (window as unknown as PageHandle).deeplut.probe());
     expect(probe.backend).toBe(shown);
     expect(probe.sum).toBe(512);
-    // WebGPU comes first, but SwiftShader's WebGPU returns zeros from synchronous reads in
-    // workers, so here the worker usually skips it; every skipped backend needs a reason.
+    // WebGPU comes first. SwiftShader's WebGPU returns zeros from synchronous reads in
+    // workers, so here the worker usually skips it. Every skipped backend needs a reason.
     const order = ['webgpu', 'webgl', 'wasm', 'cpu'];
     expect(order).toContain(shown);
     const skipped = order.slice(0, order.indexOf(shown!));

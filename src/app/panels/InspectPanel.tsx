@@ -7,7 +7,7 @@ function clampIndex(value: number, count: number): number {
   return Number.isInteger(value) ? Math.min(Math.max(value, 0), count - 1) : 0;
 }
 
-/** The input image grid with the table's K inputs highlighted and numbered. */
+/** Draws the input image grid with the table's K inputs highlighted and numbered. */
 function InputGrid({ netlist, inputs }: { netlist: Netlist; inputs: number[] }) {
   const [rows, columns] = netlist.encoder.inputShape;
   const position = new Map(inputs.map((input, i) => [input, i]));
@@ -25,7 +25,7 @@ function InputGrid({ netlist, inputs }: { netlist: Netlist; inputs: number[] }) 
   );
 }
 
-/** The 2^K truth table: one cell per address, its bits labelled by input (input 0 = LSB). */
+/** Draws the 2^K truth table, one cell per address, with its bits labelled by input (input 0 = LSB). */
 function TruthTable({ layer, bits }: { layer: NetlistLayer; bits: Uint8Array }) {
   const k = layer.k;
   return (
@@ -47,7 +47,7 @@ function TruthTable({ layer, bits }: { layer: NetlistLayer; bits: Uint8Array }) 
   );
 }
 
-/** Look inside the exported circuit: one table's inputs and truth table, read from the netlist. */
+/** Shows one table of the exported circuit, its inputs and truth table, read from the netlist. */
 export function InspectPanel() {
   const { bridge } = useServices();
   const netlist = useRunStore((s) => s.netlist);

@@ -11,7 +11,7 @@ interface FieldProps {
   children: React.ReactNode;
 }
 
-/** A labelled control with its validation message beside it. */
+/** Renders a labelled control with its validation message beside it. */
 function Field({ label, path, validation, children }: FieldProps) {
   const problem = validation.byPath[path];
   return (
@@ -114,7 +114,7 @@ function Stats({ stats, layer, invalid }: { stats: LayerStats | undefined; layer
   );
 }
 
-/** The visual network builder: one card per layer, with add, remove, reorder and duplicate. */
+/** Renders the visual network builder: one card per layer, with add, remove, reorder and duplicate. */
 export function NetworkPanel({ validation, inputWidth }: { validation: Validation; inputWidth: number }) {
   const { spec } = useServices();
   const layers = useSpecStore((s) => s.spec.layers);

@@ -1,6 +1,6 @@
 /**
- * What the worker reports about training: backend, run state, progress, epoch metrics, and the
- * latest netlist and export. `applyEvent` is the only writer besides `reset`.
+ * The worker's reports about training: backend, run state, progress, epoch metrics, and the
+ * latest netlist and export. `applyEvent` turns each worker event into state.
  */
 import { createStore } from 'zustand/vanilla';
 import type { Netlist } from '../../core/hardware/netlist';
