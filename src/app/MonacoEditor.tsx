@@ -49,7 +49,9 @@ export function MonacoEditor({ value, language, readOnly = false, uri, onChange,
 
   useEffect(() => {
     const current = editor.current;
-    if (current && current.getValue() !== value) current.setValue(value);
+    // While the user types, `value` lags the editor's text by a render; writing it back would
+    // undo keystrokes, so outside changes apply only while the editor is not focused.
+    if (current && !current.hasTextFocus() && current.getValue() !== value) current.setValue(value);
   }, [value]);
 
   if (loadError) return <p className="error">{loadError}</p>;

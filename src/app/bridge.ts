@@ -17,9 +17,12 @@ export class WorkerBridge {
   /** Id of the run being trained, the key of its IndexedDB record. */
   runId?: string;
   private saveRequested = false;
-  private dataCallbacks: ((() => void) | undefined)[] = [];
+  private dataCallbacks = new Map<number, () => void>();
+  private nextRequestId = 1;
   private probeWaiters: ((result: { backend: string; sum: number }) => void)[] = [];
   private modelLoadPending = false;
+  /** JSON of the spec of the worker's model, as far as the page knows. */
+  private modelSpecJson?: string;
   /** Called with the spec of a model.json the worker loaded. */
   onSpecLoaded?: (spec: Spec) => void;
   /** Called after a run was written to IndexedDB. */
@@ -45,22 +48,39 @@ export class WorkerBridge {
   /** Loads a spec's data; `onLoaded` runs once the worker has it, and not at all when it fails. */
   loadData(spec: Spec, files: UploadedFile[] = [], onLoaded?: () => void): void {
     this.runs.getState().setPending('data', true);
-    this.dataCallbacks.push(onLoaded);
-    this.send({ type: 'load-data', spec, files }, files.map((f) => f.bytes.buffer as ArrayBuffer));
+    const id = this.nextRequestId++;
+    if (onLoaded) this.dataCallbacks.set(id, onLoaded);
+    this.send({ type: 'load-data', spec, files, id }, files.map((f) => f.bytes.buffer as ArrayBuffer));
   }
 
   play(spec: Spec): void {
-    this.runId ??= newRunId();
+    this.beginRun(spec);
     this.send({ type: 'play', spec });
   }
 
   step(spec: Spec): void {
-    this.runId ??= newRunId();
+    this.beginRun(spec);
     this.send({ type: 'step', spec });
+  }
+
+  /**
+   * Starts a new run record when the spec differs from the model's: the worker then builds a
+   * new model, so the old curves no longer apply. A paused run resumes whatever the spec.
+   */
+  private beginRun(spec: Spec): void {
+    const json = JSON.stringify(spec);
+    const state = this.runs.getState().state;
+    if (state !== 'paused' && json !== this.modelSpecJson) {
+      this.runs.getState().clearRun();
+      this.runId = newRunId();
+    }
+    this.modelSpecJson = json;
+    this.runId ??= newRunId();
   }
 
   reset(): void {
     this.runId = undefined;
+    this.modelSpecJson = undefined;
     this.runs.getState().clearRun();
     this.send({ type: 'reset' });
   }
@@ -93,8 +113,11 @@ export class WorkerBridge {
 
   private receive(event: WorkerEvent): void {
     this.runs.getState().applyEvent(event);
-    if (event.type === 'data') this.dataCallbacks.shift()?.();
-    if (event.type === 'error' && event.request === 'load-data') this.dataCallbacks.shift();
+    if ((event.type === 'data' || event.type === 'error') && event.id !== undefined) {
+      const callback = this.dataCallbacks.get(event.id);
+      this.dataCallbacks.delete(event.id);
+      if (event.type === 'data') callback?.();
+    }
     if (event.type === 'probe') {
       this.probeWaiters.shift()?.({ backend: event.backend, sum: event.sum });
     }
@@ -105,6 +128,7 @@ export class WorkerBridge {
     if (event.type === 'error' && event.request === 'load-model') this.modelLoadPending = false;
     if (event.type === 'model' && this.modelLoadPending) {
       this.modelLoadPending = false;
+      this.modelSpecJson = JSON.stringify(event.spec);
       this.onSpecLoaded?.(event.spec);
       return;
     }

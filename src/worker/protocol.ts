@@ -46,7 +46,7 @@ export type WorkerRequest =
   /** Activates a backend: the forced one, or the first of BACKEND_ORDER that starts. */
   | { type: 'init'; backend?: BackendName }
   /** Loads the data a spec names; uploaded files stand in for the spec's file paths. */
-  | { type: 'load-data'; spec: Spec; files: UploadedFile[] }
+  | { type: 'load-data'; spec: Spec; files: UploadedFile[]; id?: number }
   /** Starts training (building the model when there is none) or resumes a paused run. */
   | { type: 'play'; spec: Spec }
   | { type: 'pause' }
@@ -69,7 +69,8 @@ export type WorkerRequest =
 
 export type WorkerEvent =
   | { type: 'backend'; report: BackendReport }
-  | { type: 'data'; summary: DataSummary }
+  /** `id` repeats the id of the load-data request it answers; absent when training loaded the data. */
+  | { type: 'data'; summary: DataSummary; id?: number }
   | { type: 'state'; state: RunState }
   | { type: 'batch'; progress: BatchProgress }
   /** `flippedBits[l]`: table bits of netlist layer l that changed during the epoch; empty when the model has no netlist. */
@@ -78,8 +79,8 @@ export type WorkerEvent =
   | { type: 'export'; files: [string, string][]; zip: Uint8Array; testAccuracy: number }
   | { type: 'model'; json: string; spec: Spec }
   | { type: 'probe'; backend: string; sum: number }
-  /** `request` is the type of the request that failed. */
-  | { type: 'error'; request: WorkerRequest['type']; message: string };
+  /** `request` is the type of the request that failed, `id` its id when it had one. */
+  | { type: 'error'; request: WorkerRequest['type']; message: string; id?: number };
 
 const REQUEST_TYPES: ReadonlySet<string> = new Set(['init', 'load-data', 'play', 'pause', 'step', 'stop', 'reset', 'netlist', 'export', 'save-model', 'load-model', 'probe']);
 

@@ -88,7 +88,8 @@ export class TrainingSession {
       await this.dispatch(request);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.host.post({ type: 'error', request: request.type, message });
+      const id = request.type === 'load-data' ? request.id : undefined;
+      this.host.post({ type: 'error', request: request.type, message, ...(id === undefined ? {} : { id }) });
     }
   }
 
@@ -103,7 +104,7 @@ export class TrainingSession {
         this.host.post({ type: 'backend', report: await this.host.selectBackend(request.backend) });
         return;
       case 'load-data':
-        await this.loadData(parseSpec(request.spec), request.files);
+        await this.loadData(parseSpec(request.spec), request.files, { answer: true, id: request.id });
         return;
       case 'play':
         if (this.state === 'paused') return this.resume();
@@ -175,20 +176,26 @@ export class TrainingSession {
     return this.data;
   }
 
-  /** Loads the spec's data unless it is loaded already; on failure the previous data stays. */
-  private async loadData(spec: Spec, files: UploadedFile[]): Promise<DataSplit> {
+  /**
+   * Loads the spec's data unless it is loaded already; on failure the previous data stays.
+   * Sends a `data` event when the data changed or when `answer` is set.
+   */
+  private async loadData(spec: Spec, files: UploadedFile[], reply: { answer: boolean; id?: number } = { answer: false }): Promise<DataSplit> {
     const merged = new Map(this.files);
     for (const file of files) merged.set(file.name, file.bytes);
     const key = dataKey(spec);
-    if (this.data && key === this.loadedDataKey && files.length === 0) return this.data;
+    const withId = reply.id === undefined ? {} : { id: reply.id };
+    if (this.data && key === this.loadedDataKey && files.length === 0) {
+      if (reply.answer) this.host.post({ type: 'data', summary: summarize(this.data), ...withId });
+      return this.data;
+    }
 
     if (spec.dataset.source === 'mnist-embedded' && !this.embedded) this.embedded = await this.host.loadEmbeddedMnist();
     const data = loadSpecData(spec, uploadedSources(merged, this.embedded));
     this.files = merged;
     this.data = data;
     this.loadedDataKey = key;
-    const summary = summarize(data);
-    this.host.post({ type: 'data', summary });
+    this.host.post({ type: 'data', summary: summarize(data), ...withId });
     return data;
   }
 

@@ -24,7 +24,7 @@ interface PageHandle {
 const downloads = mkdtempSync(join(tmpdir(), 'deeplut-e2e-'));
 
 async function openTab(page: Page, name: string) {
-  await page.getByRole('tab', { name }).click();
+  await page.getByRole('tab', { name, exact: true }).click();
 }
 
 async function waitForState(page: Page, states: string[], timeout = 90_000) {
@@ -123,8 +123,9 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     await waitForState(page, ['done'], 120_000);
     longestTask = await page.evaluate(() => (window as unknown as { longestTask: number }).longestTask);
     expect(await page.textContent('[data-testid=epoch-summary]')).toMatch(/^Epoch 3: /);
-    expect(await page.locator('[data-testid=chart-accuracy] .recharts-line-curve').count()).toBe(3);
-    expect(await page.locator('[data-testid=chart-loss] .recharts-line-curve').count()).toBe(2);
+    // The charts render deferred values, so they may lag the summary by a frame.
+    await expect.poll(() => page.locator('[data-testid=chart-accuracy] .recharts-line-curve').count()).toBe(3);
+    await expect.poll(() => page.locator('[data-testid=chart-loss] .recharts-line-curve').count()).toBe(2);
     // NOTE: the goal is 50 ms. The first chart render with data takes 90-160 ms alone on a
     // two-core machine and over 300 ms while other test files run, so this bound only
     // catches a page that freezes.
@@ -167,6 +168,70 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     for (const name of verilogNames) expect(strFromU8(zipped[name]), name).toBe(reference.files.get(name));
     expect(strFromU8(zipped['expected.hex'])).toBe(reference.files.get('expected.hex'));
     model.dispose();
+  });
+
+  it('pauses, steps and resumes training', async () => {
+    await page.getByRole('button', { name: 'Step one batch' }).click();
+    await waitForState(page, ['paused']);
+    // The spec is unchanged, so the finished model continues: batches count on from epoch 4.
+    await expect.poll(() => page.textContent('[data-testid=run-state]')).toMatch(/epoch 4\/6 · batch 1\//);
+    await page.getByRole('button', { name: 'Step one batch' }).click();
+    await expect.poll(() => page.textContent('[data-testid=run-state]')).toMatch(/epoch 4\/6 · batch 2\//);
+    await page.getByRole('button', { name: '▶ Train' }).click();
+    await waitForState(page, ['training', 'done']);
+    await page.getByRole('button', { name: '■ Stop' }).click({ timeout: 5_000 }).catch(() => undefined);
+    await waitForState(page, ['stopped', 'done']);
+  });
+
+  it('keeps runs across a reload', async () => {
+    const hash = new URL(page.url()).hash;
+    await page.reload();
+    await openTab(page, 'Runs');
+    await page.waitForSelector('[data-testid=runs-table] tr');
+    // One run: the step and resume continued the same model, so they updated its record.
+    expect(await page.locator('[data-testid=runs-table] tr').count()).toBe(1);
+    const row = (await page.textContent('[data-testid=runs-table]')) ?? '';
+    expect(row).toMatch(/^mnist-lut.*(done|stopped)/);
+    expect(Number(/(\d+) epochs/.exec(row)?.[1])).toBeGreaterThanOrEqual(4);
+    expect(new URL(page.url()).hash).toBe(hash);
+  });
+
+  it('loads a CSV file and rejects a bad one', async () => {
+    await openTab(page, 'Data');
+    const rows = ['a,b,c,label'];
+    for (let i = 0; i < 200; i++) rows.push(`${i % 2},${(i >> 1) % 2},${(i >> 2) % 2},${(i % 2) ^ ((i >> 1) % 2)}`);
+    // The split must fit the file before it is dropped.
+    await page.getByLabel('train samples').fill('150');
+    await page.getByLabel('test samples').fill('50');
+    await page.getByLabel('choose data files').setInputFiles({ name: 'xor.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+    await page.waitForSelector('[data-testid=data-summary]:has-text("xor.csv")');
+    expect(await page.evaluate(() => (window as unknown as PageHandle).deeplut.specStore.getState().spec)).toMatchObject({ dataset: { source: 'csv', path: 'xor.csv' } });
+    expect(await page.textContent('[data-testid=data-summary]')).toContain('150 train / 50 test samples of shape 3, 2 classes');
+    await page.getByLabel('choose data files').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\nx,1\n') });
+    await page.waitForSelector('[data-testid=data-error]');
+    expect(await page.textContent('[data-testid=data-error]')).toContain('broken.csv: line 3, column 1: "x" is not a number');
+    expect(await page.textContent('[data-testid=data-error]')).toContain('The previous dataset stays loaded: xor.csv');
+    expect(await page.textContent('[data-testid=data-summary]')).toContain('xor.csv');
+  });
+
+  it('syncs the spec editor with the builder', async () => {
+    await openTab(page, 'Spec');
+    await page.waitForSelector('.monaco-host[data-ready=true]', { timeout: 60_000 });
+    const spec = await page.evaluate(() => (window as unknown as PageHandle).deeplut.specStore.getState().spec);
+    await page.locator('.monaco-host .view-lines').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Control+Shift+Home');
+    // Pasting replaces the selection as is; typed text would get auto-closed brackets.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.evaluate((text) => navigator.clipboard.writeText(text), JSON.stringify({ ...(spec as object), name: 'edited-in-json' }, null, 2));
+    await page.keyboard.press('Control+V');
+    await expect.poll(() => page.inputValue('[aria-label="experiment name"]')).toBe('edited-in-json');
+    await page.fill('[aria-label="experiment name"]', 'edited-in-builder');
+    expect(await page.inputValue('[aria-label="experiment name"]')).toBe('edited-in-builder');
+    // Monaco renders only the visible lines; the name is on line 3.
+    await page.locator('.monaco-host .view-lines').click();
+    await page.keyboard.press('Control+Home');
+    await expect.poll(() => page.locator('.monaco-host .view-lines').textContent()).toContain('edited-in-builder');
   });
 
   it('restores the spec from the share URL', async () => {

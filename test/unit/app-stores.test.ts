@@ -116,14 +116,33 @@ describe('worker bridge', () => {
     expect(saved[0]).toMatchObject({ id: bridge.runId, name: 'mnist-lut', state: 'paused', history: [metrics], modelJson: '{"format":"deeplut-model"}' });
   });
 
+  it('starts a new run when the spec changes', () => {
+    const { worker, emit } = fakeWorker();
+    const runs = createRunStore();
+    const bridge = new WorkerBridge(worker, runs, async () => {});
+    bridge.play(DEFAULT_SPEC);
+    const first = bridge.runId;
+    emit({ type: 'epoch', metrics, flippedBits: [] });
+    emit({ type: 'state', state: 'done' });
+    bridge.play(DEFAULT_SPEC);
+    expect(bridge.runId).toBe(first);
+    expect(runs.getState().history).toHaveLength(1);
+    bridge.play({ ...DEFAULT_SPEC, learningRate: 0.02 });
+    expect(bridge.runId).not.toBe(first);
+    expect(runs.getState().history).toHaveLength(0);
+  });
+
   it('calls back when data loads, not when it fails', () => {
     const { worker, emit } = fakeWorker();
     const bridge = new WorkerBridge(worker, createRunStore(), async () => {});
     const loaded: string[] = [];
     bridge.loadData(DEFAULT_SPEC, [], () => loaded.push('first'));
     bridge.loadData(DEFAULT_SPEC, [], () => loaded.push('second'));
-    emit({ type: 'error', request: 'load-data', message: 'bad' });
-    emit({ type: 'data', summary: { name: 'x', sampleShape: [2], classes: 2, trainCount: 1, testCount: 1, previewFeatures: new Uint8Array(2), previewLabels: new Uint8Array(1) } });
+    const summary = { name: 'x', sampleShape: [2], classes: 2, trainCount: 1, testCount: 1, previewFeatures: new Uint8Array(2), previewLabels: new Uint8Array(1) };
+    emit({ type: 'data', summary });
+    emit({ type: 'error', request: 'load-data', message: 'bad', id: 1 });
+    emit({ type: 'data', summary, id: 2 });
+    emit({ type: 'data', summary, id: 1 });
     expect(loaded).toEqual(['second']);
   });
 

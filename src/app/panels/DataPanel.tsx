@@ -155,7 +155,7 @@ export function DataPanel({ validation }: { validation: Validation }) {
       </div>
       {(dropMessage || dataError) && (
         <p className="error" role="alert" data-testid="data-error">
-          {dropMessage ?? dataError} {summary && `The previous dataset (${summary.name}) stays loaded.`}
+          {dropMessage ?? dataError} {summary && `The previous dataset stays loaded: ${summary.name}.`}
         </p>
       )}
       {loading && <p className="hint">Loading data…</p>}
