@@ -21,7 +21,7 @@ export class WorkerBridge {
   private nextRequestId = 1;
   private probeWaiters: ((result: { backend: string; sum: number }) => void)[] = [];
   private modelLoadPending = false;
-  /** JSON of the spec of the worker's model, as far as the page knows. */
+  /** JSON of the spec the page last sent for training, which is the spec of the worker's model. */
   private modelSpecJson?: string;
   /** Called with the spec of a model.json the worker loaded. */
   onSpecLoaded?: (spec: Spec) => void;

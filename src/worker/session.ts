@@ -189,6 +189,9 @@ export class TrainingSession {
       if (reply.answer) this.host.post({ type: 'data', summary: summarize(this.data), ...withId });
       return this.data;
     }
+    if (this.state === 'training' || this.state === 'paused') {
+      throw new DeepLutError('the data cannot change while a run is training or paused; stop or reset the run first');
+    }
 
     if (spec.dataset.source === 'mnist-embedded' && !this.embedded) this.embedded = await this.host.loadEmbeddedMnist();
     const data = loadSpecData(spec, uploadedSources(merged, this.embedded));

@@ -108,6 +108,18 @@ describe('training session', () => {
     expect(of('epoch')[0].flippedBits).toHaveLength(2);
   });
 
+  it('keeps the data of a paused run', async () => {
+    const { send, of } = createSession();
+    await send({ type: 'step', spec });
+    await until(() => of('batch').length === 1, 'one batch');
+    await send({ type: 'load-data', spec: { ...spec, split: { train: 64, test: 32 } }, files: [], id: 9 });
+    expect(of('error')[0]).toMatchObject({ request: 'load-data', id: 9 });
+    expect(of('error')[0].message).toMatch(/stop or reset the run first/);
+    await send({ type: 'reset' });
+    await send({ type: 'load-data', spec: { ...spec, split: { train: 64, test: 32 } }, files: [], id: 10 });
+    expect(of('data').at(-1)).toMatchObject({ id: 10, summary: { trainCount: 64 } });
+  });
+
   it('stops a run and keeps its model for export', async () => {
     const { send, of, session } = createSession();
     await send({ type: 'step', spec });
