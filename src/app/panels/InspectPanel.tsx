@@ -83,7 +83,7 @@ export function InspectPanel() {
   const imageInput = l === 0 && netlist.encoder.inputShape.length === 2;
   const activation = layer.activation.kind === 'threshold'
     ? `fires when popcount ${layer.activation.directions[j] > 0 ? '≥' : '≤'} ${layer.activation.thresholds[j]} of ${layer.tablesPerNeuron}`
-    : 'output layer: its popcount is the class score';
+    : `is an output neuron: its popcount is the score of class ${j}`;
 
   return (
     <section className="panel" aria-label="Inspect">

@@ -122,10 +122,14 @@ export function NetworkPanel({ validation, inputWidth }: { validation: Validatio
   const actions = spec.getState();
   const total = stats.reduce((sum, s) => ({ tables: sum.tables + s.tables, weights: sum.weights + s.weights, bytes: sum.bytes + s.trainingBytes }), { tables: 0, weights: 0, bytes: 0 });
 
+  const anyLayerInvalid = Object.keys(validation.byPath).some((path) => /^layers\[\d+\]\./.test(path));
   return (
     <section className="panel" aria-label="Network">
       <p className="summary">
-        {layers.length} layers on {formatCount(inputWidth)} input features · {formatCount(total.tables)} tables · {formatCount(total.weights)} weights · ~{formatBytes(total.bytes)} training memory (estimate: weights, gradients, Adam moments)
+        {layers.length} layers on {formatCount(inputWidth)} input features ·{' '}
+        {anyLayerInvalid
+          ? 'totals appear once every layer is valid'
+          : `${formatCount(total.tables)} tables · ${formatCount(total.weights)} weights · ~${formatBytes(total.bytes)} training memory (estimate: weights, gradients, Adam moments)`}
       </p>
       {validation.byPath.layers && <p className="error" role="alert">{validation.byPath.layers}</p>}
       <ol className="layers">
