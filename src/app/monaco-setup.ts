@@ -1,8 +1,11 @@
 /**
- * Monaco, bundled by Vite and loaded on demand: the editor core, Verilog highlighting and the
- * JSON language service, with their workers built as Vite worker chunks. Import this module
- * only through `import()`, so that Monaco stays out of the first page load.
+ * Monaco, bundled by Vite and loaded on demand: the full editor (editor.main registers every
+ * editor contribution, whose services the JSON language features need; languages load
+ * lazily), Verilog highlighting and the JSON language service, with their workers built as
+ * Vite worker chunks. Import this module only through `import()`, so that Monaco stays out of
+ * the first page load.
  */
+import 'monaco-editor/editor/editor.main';
 import * as monaco from 'monaco-editor/editor/editor.api';
 import 'monaco-editor/languages/definitions/systemverilog/register';
 import { jsonDefaults } from 'monaco-editor/languages/features/json/register';

@@ -37,6 +37,7 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
   let page: Page;
   let sharedUrl = '';
   let longestTask = 0;
+  let modelPath = '';
 
   beforeAll(async () => {
     // The production build: minified, with the .wasm files and workers as users get them.
@@ -147,7 +148,7 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     const zipPath = join(downloads, 'bundle.zip');
     await zipDownload.saveAs(zipPath);
     const [modelDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model.json' }).click()]);
-    const modelPath = join(downloads, 'model.json');
+    modelPath = join(downloads, 'model.json');
     await modelDownload.saveAs(modelPath);
 
     await tf.setBackend('cpu');
@@ -256,5 +257,15 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
       expect(await other.locator('.layer-card').count()).toBe(5);
       await other.close();
     }
+  });
+
+  it('continues from an uploaded model.json', async () => {
+    await openTab(page, 'Export');
+    await page.getByLabel('upload model.json').setInputFiles(modelPath);
+    await expect.poll(() => page.evaluate(() => (window as unknown as PageHandle).deeplut.specStore.getState().spec)).toMatchObject({ name: 'mnist-lut', dataset: { source: 'synthetic', task: 'majority', bits: 6 } });
+    await waitForState(page, ['stopped']);
+    await page.waitForSelector('[data-testid=export-summary]', { timeout: 60_000 });
+    await openTab(page, 'Inspect');
+    await page.waitForSelector('[data-testid=truth-table]');
   });
 });
