@@ -1,9 +1,8 @@
 /**
- * Monaco, bundled by Vite and loaded on demand: the full editor (editor.main registers every
- * editor contribution, whose services the JSON language features need; languages load
- * lazily), Verilog highlighting and the JSON language service, with their workers built as
- * Vite worker chunks. Import this module only through `import()`, so that Monaco stays out of
- * the first page load.
+ * Monaco, bundled by Vite and loaded on demand, with its workers built as Vite worker chunks.
+ * It loads editor.main, which registers every editor contribution (the JSON language features
+ * need their services), then Verilog highlighting and the JSON language service. Import this
+ * module only through `import()`, so that Monaco stays out of the first page load.
  */
 import 'monaco-editor/editor/editor.main';
 import * as monaco from 'monaco-editor/editor/editor.api';
