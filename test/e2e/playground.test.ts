@@ -18,7 +18,16 @@ import { SKIP_BROWSER, launchChromium, startPreviewServer, type BrowserSession, 
  */
 
 interface PageHandle {
-  deeplut: { probe(): Promise<{ backend: string; sum: number }>; specStore: { getState(): { spec: unknown } } };
+  deeplut: {
+    probe(): Promise<{ backend: string; sum: number }>;
+    specStore: { getState(): { spec: unknown } };
+    runStore: { getState(): { netlist?: { layers: { inputs: Int32Array }[] } } };
+  };
+}
+
+/** Table inputs of every netlist layer the page shows, as plain arrays. */
+function netlistInputs(page: Page): Promise<number[][] | undefined> {
+  return page.evaluate(() => (window as unknown as PageHandle).deeplut.runStore.getState().netlist?.layers.map((layer) => Array.from(layer.inputs)));
 }
 
 const downloads = mkdtempSync(join(tmpdir(), 'deeplut-e2e-'));
@@ -140,6 +149,20 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     expect(await page.textContent('[data-testid=table-summary]')).toMatch(/table bits flipped during the last epoch/);
   });
 
+  it('reproduces the masks from a shared link', async () => {
+    const other = await browser.context.newPage();
+    await other.goto(page.url());
+    await other.waitForSelector('button.primary:not([disabled])', { timeout: 60_000 });
+    await other.getByRole('button', { name: 'Step one batch' }).click();
+    await other.waitForSelector('[data-testid=run-state][data-state=paused]');
+    await other.getByRole('tab', { name: 'Inspect', exact: true }).click();
+    await other.waitForSelector('[data-testid=truth-table]');
+    const shared = await netlistInputs(other);
+    expect(shared).toBeDefined();
+    expect(shared).toEqual(await netlistInputs(page));
+    await other.close();
+  });
+
   it('exports the same Verilog as the core exporter', async () => {
     await openTab(page, 'Export');
     await page.waitForSelector('[data-testid=export-summary]', { timeout: 60_000 });
@@ -189,11 +212,14 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     await page.reload();
     await openTab(page, 'Runs');
     await page.waitForSelector('[data-testid=runs-table] tr');
-    // One run: the step and resume continued the same model, so they updated its record.
-    expect(await page.locator('[data-testid=runs-table] tr').count()).toBe(1);
-    const row = (await page.textContent('[data-testid=runs-table]')) ?? '';
-    expect(row).toMatch(/^mnist-lut.*(done|stopped)/);
-    expect(Number(/(\d+) epochs/.exec(row)?.[1])).toBeGreaterThanOrEqual(4);
+    // The step and resume continued the same model, so they updated its record; the shared
+    // link's page stored its own paused run in the same browser profile.
+    const rows = await page.locator('[data-testid=runs-table] tr').allTextContents();
+    expect(rows).toHaveLength(2);
+    const finished = rows.find((row) => /done|stopped/.test(row)) ?? '';
+    expect(finished).toMatch(/^mnist-lut/);
+    expect(Number(/(\d+) epochs/.exec(finished)?.[1])).toBeGreaterThanOrEqual(4);
+    expect(rows.find((row) => row !== finished)).toMatch(/paused.*0 epochs/);
     expect(new URL(page.url()).hash).toBe(hash);
   });
 
