@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { loadEmbeddedMnist, readIdxPair } from '../core/data/node';
+import { loadEmbeddedMnist, readCsv, readIdxPair } from '../core/data/node';
 import { DeepLutError, SpecError } from '../core/errors';
 import type { BundleFiles } from '../core/hardware/bundle';
 import { exportModel } from '../core/hardware/export';
@@ -50,18 +50,20 @@ function timestamp(date = new Date()): string {
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 }
 
-/** Makes the spec's IDX paths absolute (relative to the spec file), so model.json works from any folder. */
+/** Makes the spec's IDX and CSV paths absolute (relative to the spec file), so model.json works from any folder. */
 function resolveDataPaths(spec: Spec, specDir: string): Spec {
-  if (spec.dataset.source !== 'idx') return spec;
   const d = spec.dataset;
+  if (d.source === 'csv') return { ...spec, dataset: { ...d, path: resolve(specDir, d.path) } };
+  if (d.source !== 'idx') return spec;
+  const optional = (path: string | undefined) => (path === undefined ? undefined : resolve(specDir, path));
   return {
     ...spec,
     dataset: {
       ...d,
       trainImages: resolve(specDir, d.trainImages),
       trainLabels: resolve(specDir, d.trainLabels),
-      testImages: resolve(specDir, d.testImages),
-      testLabels: resolve(specDir, d.testLabels),
+      testImages: optional(d.testImages),
+      testLabels: optional(d.testLabels),
     },
   };
 }
@@ -69,6 +71,7 @@ function resolveDataPaths(spec: Spec, specDir: string): Spec {
 const dataSources = {
   embeddedMnist: loadEmbeddedMnist,
   idxPair: (images: string, labels: string, classes?: number) => readIdxPair(images, labels, { classes }),
+  csv: (path: string, labelColumn?: number | string, classes?: number) => readCsv(path, { labelColumn, classes }),
 };
 
 /**

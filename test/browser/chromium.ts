@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { createServer } from 'vite';
+import { build, createServer, preview } from 'vite';
 
 /**
  * Shared launcher for the browser tests: Debian's Chromium driven by playwright-core, and the
@@ -10,7 +11,7 @@ import { createServer } from 'vite';
  * CPU) only with --enable-unsafe-webgpu, and stays offline and quiet with the other flags.
  */
 
-const ROOT = resolve(__dirname, '../..');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Path of the Chromium binary: DEEPLUT_CHROMIUM, or Debian's /usr/bin/chromium. */
 export const CHROMIUM_PATH = process.env.DEEPLUT_CHROMIUM ?? '/usr/bin/chromium';
@@ -75,4 +76,24 @@ export async function startDevServer(): Promise<DevServer> {
     throw new Error('the Vite dev server started without a local URL');
   }
   return { url, close: () => server.close() };
+}
+
+/**
+ * Builds the playground for production into a temporary folder and serves it with
+ * `vite preview` on 127.0.0.1 and a free port: the minified bundle that users get.
+ */
+export async function startPreviewServer(): Promise<DevServer> {
+  const outDir = mkdtempSync(join(tmpdir(), 'deeplut-build-'));
+  await build({ root: ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ root: ROOT, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const url = server.resolvedUrls?.local[0];
+  const close = async () => {
+    await server.close();
+    rmSync(outDir, { recursive: true, force: true });
+  };
+  if (!url) {
+    await close();
+    throw new Error('vite preview started without a local URL');
+  }
+  return { url, close };
 }

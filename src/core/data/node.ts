@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors';
 import { encodeDatasetBinary } from './binary';
+import { parseCsv } from './csv';
 import type { Dataset } from './dataset';
 import { idxPairToDataset } from './idx';
 import { mnistDatasetFromDigitPixels } from './mnist';
@@ -34,6 +35,11 @@ export function readIdxPair(
     labelsName: labelsPath,
     ...options,
   });
+}
+
+/** Reads a CSV file into a Dataset with `parseCsv`. */
+export function readCsv(path: string, options: { labelColumn?: number | string; classes?: number } = {}): Dataset {
+  return parseCsv(new TextDecoder().decode(readDataFile(path)), { name: path, ...options });
 }
 
 /** Returns the folder of the installed `mnist` package that contains `<digit>.json`. */

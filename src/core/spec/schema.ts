@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SYNTHETIC_BITS, MIN_SYNTHETIC_BITS } from '../data/synthetic';
 import { MAX_K } from '../lut/shape';
 
 /**
@@ -83,17 +84,42 @@ const embeddedMnistSchema = z.object({ source: z.literal('mnist-embedded') }).st
 const idxSchema = z
   .object({
     source: z.literal('idx'),
-    /** Paths of the four IDX files (raw or gzip), relative to the spec file. */
+    /** Paths of the IDX files (raw or gzip), relative to the spec file. */
     trainImages: z.string().min(1),
     trainLabels: z.string().min(1),
-    testImages: z.string().min(1),
-    testLabels: z.string().min(1),
+    /** Test files; when both are absent, the test split is cut from the train files, disjoint from the train split. */
+    testImages: z.string().min(1).optional(),
+    testLabels: z.string().min(1).optional(),
     classes: intRange(2, 256).optional(),
   })
   .strict();
 
-export const datasetSchema = z.discriminatedUnion('source', [embeddedMnistSchema, idxSchema], {
-  error: (issue) => `must be "mnist-embedded" or "idx", got ${JSON.stringify((issue.input as { source?: unknown } | undefined)?.source)}`,
+/** A boolean task generated from the spec's seed: parity, majority or a random truth table of `bits` inputs. */
+const syntheticSchema = z
+  .object({
+    source: z.literal('synthetic'),
+    task: oneOf(['parity', 'majority', 'random']).default('parity'),
+    bits: intRange(MIN_SYNTHETIC_BITS, MAX_SYNTHETIC_BITS).default(8),
+  })
+  .strict();
+
+/** A CSV file of numeric features (0-255, or all in [0, 1]) and one label column. */
+const csvSchema = z
+  .object({
+    source: z.literal('csv'),
+    /** Path relative to the spec file; in the playground, the name of the dropped file. */
+    path: z.string().min(1),
+    /** 0-based index or header name of the label column; the last column when absent. */
+    labelColumn: z.union([z.number().int().min(0), z.string().min(1)]).optional(),
+    classes: intRange(2, 256).optional(),
+  })
+  .strict();
+
+const DATASET_SOURCES = ['mnist-embedded', 'idx', 'synthetic', 'csv'] as const;
+
+export const datasetSchema = z.discriminatedUnion('source', [embeddedMnistSchema, idxSchema, syntheticSchema, csvSchema], {
+  error: (issue) =>
+    `must be one of ${DATASET_SOURCES.map((s) => `"${s}"`).join(', ')}, got ${JSON.stringify((issue.input as { source?: unknown } | undefined)?.source)}`,
 });
 
 export const phaseSchema = z
@@ -141,4 +167,6 @@ export type SpecInput = z.input<typeof specSchema>;
 export type LayerSpec = Spec['layers'][number];
 export type LutLinearSpec = Extract<LayerSpec, { type: 'LutLinear' }>;
 export type DatasetSpec = Spec['dataset'];
+export type LayerType = (typeof LAYER_TYPES)[number];
+export { LAYER_TYPES, DATASET_SOURCES };
 export type PhaseSpec = z.output<typeof phaseSchema>;

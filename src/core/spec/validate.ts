@@ -32,6 +32,9 @@ export function parseSpec(input: unknown): Spec {
       problems.push(`layers[${i}].mask.fanIn: only the random mask takes a fan-in; remove it or set "kind": "random"`);
     }
   });
+  if (spec.dataset.source === 'idx' && (spec.dataset.testImages === undefined) !== (spec.dataset.testLabels === undefined)) {
+    problems.push('dataset: give both testImages and testLabels, or neither to cut the test split from the train files');
+  }
   if (problems.length > 0) throw new SpecError(problems);
   return spec;
 }

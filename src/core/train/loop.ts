@@ -58,6 +58,11 @@ export interface TrainOptions {
   onEpoch?: (metrics: EpochMetrics) => void;
   /** Stops after the current batch; the result covers the epochs completed. */
   signal?: AbortSignal;
+  /**
+   * Awaited before each batch; training waits while the returned promise is pending, which is
+   * how the playground pauses and steps one batch at a time. The signal is checked after it.
+   */
+  beforeBatch?: () => Promise<void> | void;
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -99,6 +104,8 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
         let seen = 0;
 
         for (let b = 0; b < batches.length; b++) {
+          if (options.signal?.aborted) break;
+          if (options.beforeBatch) await options.beforeBatch();
           if (options.signal?.aborted) break;
           const batch = gatherBatch(data.train, batches[b], spec.encoder.threshold);
           const { lossValue, predictions } = tf.tidy(() => {
