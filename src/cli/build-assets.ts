@@ -7,9 +7,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'fflate';
-import { writeEmbeddedMnistAsset } from '../src/core/data/node';
+import { writeEmbeddedMnistAsset } from '../core/data/node';
 
-const path = resolve(import.meta.dirname, '../public/data/mnist-embedded.dlds');
+const path = resolve(import.meta.dirname, '../../public/data/mnist-embedded.dlds');
 
 if (existsSync(path) && !process.argv.includes('--force')) {
   process.stdout.write(`assets: ${path} exists\n`);

@@ -2,9 +2,9 @@
  * Measures the playground's production build: the JavaScript the first page load fetches
  * (entry chunk, its static imports and the training worker) and the time until the page is
  * interactive, served by `vite preview` on 127.0.0.1 and loaded by headless Chromium.
- * Run: npx tsx scripts/bench-playground.ts [runs]
+ * Run: npx tsx test/browser/bench-playground.ts [runs]
  */
-import { launchChromium, startPreviewServer } from '../test/browser/chromium';
+import { launchChromium, startPreviewServer } from './chromium';
 
 const runs = Number(process.argv[2] ?? 3);
 const server = await startPreviewServer();
