@@ -1,0 +1,150 @@
+/**
+ * Benchmark of the LUT op: samples/s of one LutLinear(256->256, expanded) forward + backward
+ * pass at batch 128, per backend, table size k, input kind and implementation. Prints a
+ * Markdown table. Each figure is the median of several timed repetitions after one untimed
+ * warm-up, because the machines this runs on are often shared.
+ *
+ *     npm run bench -- [--backends wasm,cpu] [--k 2,4,6] [--reps 5]
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { LutLinear } from '../core/layers/lut-linear';
+import { setLutImplementation, type LutImplementation } from '../core/lut/op';
+import { Random } from '../core/random';
+import type { LutLinearSpec } from '../core/spec/schema';
+import { useBackend } from './backend';
+
+const WIDTH = 256;
+const BATCH = 128;
+
+/**
+ * Batch of the reference composition: it materialises [batch, 256, 256, k, 2^k] floats, about
+ * 2 GB per sample set at k = 6 and batch 1, so it runs on a few samples only.
+ */
+function referenceBatch(k: number): number {
+  return k <= 2 ? 32 : k <= 4 ? 4 : 1;
+}
+
+interface Row {
+  backend: string;
+  implementation: string;
+  k: number;
+  inputs: 'binary' | 'real';
+  batch: number;
+  samplesPerSecond: number;
+  forwardMs: number;
+  peakMiB: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function makeLayer(k: number, binary: boolean): LutLinear {
+  const spec: LutLinearSpec = {
+    type: 'LutLinear',
+    out: WIDTH,
+    k,
+    mask: { kind: 'expanded', replacement: false },
+    binarization: binary ? 2 : 0,
+    inputExpanded: true,
+    trainer: 'lagrange',
+    init: 'uniform',
+  };
+  return new LutLinear('bench', WIDTH, spec, new Random(`bench-${k}`));
+}
+
+/** Times forward + backward (input, entry and gamma gradients) of one layer; returns ms per pass. */
+function timePasses(layer: LutLinear, batch: number, binary: boolean, reps: number): { total: number; forward: number; leaked: number } {
+  const rng = new Random('bench-data');
+  const xData = new Float32Array(batch * WIDTH).map(() => (binary ? rng.sign() : rng.uniform(-1, 1)));
+  const dyData = new Float32Array(batch * WIDTH).map(() => rng.uniform(-1, 1));
+  const x = tf.variable(tf.tensor2d(xData, [batch, WIDTH]), true);
+  const dy = tf.tensor2d(dyData, [batch, WIDTH]);
+  const context = { training: true, binary: false };
+
+  const forwardOnce = () => tf.tidy(() => layer.apply(x, context).dataSync());
+  const backwardOnce = () =>
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, context), dy)) as tf.Scalar);
+      for (const grad of Object.values(grads)) grad.dataSync();
+    });
+
+  forwardOnce();
+  backwardOnce();
+  const tensorsAfterWarmup = tf.memory().numTensors;
+  const forward: number[] = [];
+  const total: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    let start = performance.now();
+    forwardOnce();
+    forward.push(performance.now() - start);
+    start = performance.now();
+    backwardOnce();
+    total.push(performance.now() - start);
+  }
+  const leaked = tf.memory().numTensors - tensorsAfterWarmup;
+  x.dispose();
+  dy.dispose();
+  return { total: median(total), forward: median(forward), leaked };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      backends: { type: 'string', default: 'cpu,wasm' },
+      k: { type: 'string', default: '2,4,6' },
+      reps: { type: 'string', default: '5' },
+      implementations: { type: 'string', default: 'reference,js,auto' },
+      inputs: { type: 'string', default: 'binary,real' },
+    },
+  });
+  const ks = values.k!.split(',').map(Number);
+  const reps = Number(values.reps);
+  const implementations = values.implementations!.split(',') as LutImplementation[];
+  const rows: Row[] = [];
+
+  process.stdout.write('| backend | implementation | k | inputs | batch | samples/s | forward ms | x reference | peak RSS MiB |\n');
+  process.stdout.write('|---|---|---|---|---|---|---|---|---|\n');
+  for (const backend of values.backends!.split(',')) {
+    await useBackend(backend);
+    for (const k of ks) {
+      for (const binary of values.inputs!.split(',').map((kind) => kind === 'binary')) {
+        for (const implementation of implementations) {
+          // tfjs 4.22's wasm backend has no UnsortedSegmentSum, the gradient of gather.
+          if (implementation === 'reference' && backend === 'wasm') continue;
+          setLutImplementation(implementation);
+          const batch = implementation === 'reference' ? referenceBatch(k) : BATCH;
+          const layer = makeLayer(k, binary);
+          const times = timePasses(layer, batch, binary, implementation === 'reference' ? Math.min(reps, 3) : reps);
+          layer.dispose();
+          if (times.leaked !== 0) throw new Error(`${implementation} on ${backend} leaked ${times.leaked} tensors over ${reps} passes`);
+          const row: Row = {
+            backend,
+            implementation,
+            k,
+            inputs: binary ? 'binary' : 'real',
+            batch,
+            samplesPerSecond: (batch * 1000) / times.total,
+            forwardMs: times.forward,
+            peakMiB: process.memoryUsage().rss / 1024 ** 2,
+          };
+          rows.push(row);
+          const reference = rows.find((r) => r.backend === 'cpu' && r.implementation === 'reference' && r.k === k && r.inputs === row.inputs);
+          const ratio = reference ? `${(row.samplesPerSecond / reference.samplesPerSecond).toFixed(1)}` : '-';
+          process.stdout.write(
+            `| ${backend} | ${implementation} | ${k} | ${row.inputs} | ${batch} | ${row.samplesPerSecond.toFixed(1)} | ${row.forwardMs.toFixed(1)} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
+          );
+        }
+      }
+    }
+  }
+  setLutImplementation('auto');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
