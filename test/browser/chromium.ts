@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { createServer } from 'vite';
 
@@ -10,7 +11,7 @@ import { createServer } from 'vite';
  * CPU) only with --enable-unsafe-webgpu, and stays offline and quiet with the other flags.
  */
 
-const ROOT = resolve(__dirname, '../..');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Path of the Chromium binary: DEEPLUT_CHROMIUM, or Debian's /usr/bin/chromium. */
 export const CHROMIUM_PATH = process.env.DEEPLUT_CHROMIUM ?? '/usr/bin/chromium';
