@@ -87,9 +87,36 @@ describe('js kernel against finite differences', () => {
   });
 });
 
+describe('js kernel exactness contract', () => {
+  it.each([1, 2, 4, 6, 8])('k = %i outputs fround(|gamma| * S) exactly', (k) => {
+    const shape: LutShape = { inputWidth: 13, neurons: 7, tablesPerNeuron: 37, k };
+    const batch = 9;
+    const rng = new Random(`contract-${k}`);
+    const { x, mask } = randomCase(`contract-${k}`, shape, batch, true);
+    const weights = new Float32Array(shape.neurons * shape.tablesPerNeuron << k).map(() => rng.sign());
+    const gamma = Math.fround(0.1 + rng.float());
+
+    for (const binarizeOutput of [false, true]) {
+      const y = lutForwardJs(x, batch, weights, gamma, mask, shape, { binaryInputs: true, binarizeOutput });
+      for (let b = 0; b < batch; b++) {
+        for (let j = 0; j < shape.neurons; j++) {
+          let sum = 0;
+          for (let tj = 0; tj < shape.tablesPerNeuron; tj++) {
+            const t = j * shape.tablesPerNeuron + tj;
+            let address = 0;
+            for (let i = 0; i < k; i++) if (x[b * shape.inputWidth + mask[t * k + i]] >= 0) address |= 1 << i;
+            sum += weights[(t << k) + address];
+          }
+          expect(y[b * shape.neurons + j]).toBe(binarizeOutput ? sum : Math.fround(gamma * sum));
+        }
+      }
+    }
+  });
+});
+
 describe('js kernel against the reference composition', () => {
   const cases: Array<[number, boolean, boolean]> = [];
-  for (let k = 1; k <= 6; k++) {
+  for (let k = 1; k <= 8; k++) {
     cases.push([k, false, false], [k, true, false], [k, true, true], [k, false, true]);
   }
 
