@@ -4,7 +4,12 @@
  * Markdown table. Each figure is the median of several timed repetitions after one untimed
  * warm-up, because the machines this runs on are often shared.
  *
- *     npm run bench -- [--backends wasm,cpu] [--k 2,4,6] [--reps 5]
+ *     npm run bench -- [--backends cpu,wasm] [--k 2,4,6] [--reps 5] [--inputs binary,real]
+ *                      [--implementations reference,js,auto] [--webgpu] [--webgpu-batch 8]
+ *
+ * --webgpu adds rows for the webgpu backend in headless Chromium. There the adapter is
+ * SwiftShader on the CPU, so those rows show that the WGSL kernels run at full size; they are
+ * not a speed figure.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +17,8 @@ import { LutLinear } from '../core/layers/lut-linear';
 import { setLutImplementation, type LutImplementation } from '../core/lut/op';
 import { Random } from '../core/random';
 import type { LutLinearSpec } from '../core/spec/schema';
+import { launchChromium, startDevServer } from '../../test/browser/chromium';
+import type { WebGpuBenchRequest, WebGpuBenchResult } from '../../test/browser/pages/lut-bench';
 import { useBackend } from './backend';
 
 const WIDTH = 256;
@@ -99,6 +106,8 @@ async function main(): Promise<void> {
       reps: { type: 'string', default: '5' },
       implementations: { type: 'string', default: 'reference,js,auto' },
       inputs: { type: 'string', default: 'binary,real' },
+      webgpu: { type: 'boolean', default: false },
+      'webgpu-batch': { type: 'string', default: '8' },
     },
   });
   const ks = values.k!.split(',').map(Number);
@@ -142,6 +151,32 @@ async function main(): Promise<void> {
     }
   }
   setLutImplementation('auto');
+
+  if (values.webgpu) await benchWebGpu(ks, values.inputs!.split(','), Number(values['webgpu-batch']), Math.min(reps, 3));
+}
+
+/** Prints the webgpu rows, measured in headless Chromium through the page test/browser/pages/lut-bench.html. */
+async function benchWebGpu(ks: number[], inputs: string[], batch: number, reps: number): Promise<void> {
+  const server = await startDevServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}test/browser/pages/lut-bench.html`);
+    await page.waitForFunction(() => typeof window.benchLutWebGpu === 'function', undefined, { timeout: 120_000 });
+    for (const k of ks) {
+      for (const kind of inputs) {
+        const request: WebGpuBenchRequest = { k, binary: kind === 'binary', batch, reps };
+        const result: WebGpuBenchResult = await page.evaluate((r) => window.benchLutWebGpu!(r), request);
+        process.stdout.write(
+          `| webgpu (SwiftShader, correctness run, not a speed figure) | ${result.implementation} | ${k} | ${kind} | ${batch} | ${((batch * 1000) / result.ms).toFixed(1)} | - | - | - |\n`,
+        );
+        if (result.backend !== 'webgpu') throw new Error(`the webgpu rows ran on the ${result.backend} backend`);
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }
 
 main().catch((error: unknown) => {

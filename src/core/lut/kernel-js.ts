@@ -335,7 +335,8 @@ function backwardBinary(
  * Backward pass with real inputs: the fold of `foldTable` in reverse. The adjoint starts as
  * df at the root; descending level i, each node q sends its adjoint unchanged to child q and
  * times x_i to child q + 2^i, and dx_i collects adjoint * g_{i+1}[q + 2^i]. At the leaves the
- * adjoint is df * prod_{i in S} x_i = dL/dc_S, which the transposed butterfly turns into dL/dw.
+ * adjoint is df * prod_{i in S} x_i, whose sum over the batch is dL/dc_S; the transposed
+ * butterfly turns it into dL/dw.
  */
 function backwardReal(
   dyColumns: Float64Array,
@@ -353,7 +354,7 @@ function backwardReal(
   const dWeights = new Float32Array(weights.length);
   const coefficients = new Float64Array(entries);
   const levels = new Float64Array(Math.max(1, entries - 1) * batch);
-  const adjoint = new Float64Array(entries * batch);
+  const adjoint = new Float64Array((entries >> 1) * batch);
   const dCoefficients = new Float64Array(entries);
   const inputs = new Int32Array(k);
   let dGamma = 0;
@@ -380,16 +381,23 @@ function backwardReal(
       const column = inputs[i];
       for (let q = 0; q < half; q++) {
         const node = q * batch;
-        const child = (q + half) * batch;
         if (i === k - 1) {
+          // Last level: the children are leaves, so sum their adjoints over the batch here
+          // instead of storing them.
           const high = coefficients[q + half];
+          let lowSum = 0;
+          let highSum = 0;
           for (let b = 0; b < batch; b++) {
             const a = adjoint[node + b];
             dxColumns[column + b] += a * high;
-            adjoint[child + b] = a * columns[column + b];
+            lowSum += a;
+            highSum += a * columns[column + b];
           }
+          dCoefficients[q] = lowSum;
+          dCoefficients[q + half] = highSum;
         } else {
           const high = (2 * half - 1 + q + half) * batch;
+          const child = (q + half) * batch;
           for (let b = 0; b < batch; b++) {
             const a = adjoint[node + b];
             dxColumns[column + b] += a * levels[high + b];
@@ -399,12 +407,6 @@ function backwardReal(
       }
     }
 
-    for (let s = 0; s < entries; s++) {
-      let total = 0;
-      const node = s * batch;
-      for (let b = 0; b < batch; b++) total += adjoint[node + b];
-      dCoefficients[s] = total;
-    }
     monomialCoefficientsTranspose(dCoefficients, k);
     for (let p = 0; p < entries; p++) dWeights[wBase + p] = dCoefficients[p];
   }
