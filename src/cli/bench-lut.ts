@@ -8,7 +8,7 @@
  *                      [--implementations reference,js,auto] [--webgpu] [--webgpu-batch 8]
  *
  * --webgpu adds rows for the webgpu backend in headless Chromium. There the adapter is
- * SwiftShader on the CPU, so those rows show that the WGSL kernels run at full size; they are
+ * SwiftShader on the CPU, so those rows show that the WGSL kernels run at full size. They are
  * not a speed figure.
  */
 import { parseArgs } from 'node:util';
@@ -29,7 +29,9 @@ const BATCH = 128;
  * 2 GB per sample set at k = 6 and batch 1, so it runs on a few samples only.
  */
 function referenceBatch(k: number): number {
-  return k <= 2 ? 32 : k <= 4 ? 4 : 1;
+  if (k <= 2) return 32;
+  if (k <= 4) return 4;
+  return 1;
 }
 
 interface Row {

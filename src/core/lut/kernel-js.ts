@@ -33,7 +33,7 @@ export interface LutGradients {
   dGamma: number;
 }
 
-/** Batch length rounded up to a multiple of 4, so that a Uint32 word holds 4 samples' bytes. */
+/** Batch length rounded up to a multiple of 4, so that a Uint32 word contains 4 samples' bytes. */
 function paddedBatch(batch: number): number {
   return (batch + 3) & ~3;
 }
@@ -125,7 +125,7 @@ function monomialCoefficientsTranspose(values: Float64Array, k: number): void {
 }
 
 /**
- * Folds the inputs out of a table in monomial form, for every sample at once. Level i holds
+ * Folds the inputs out of a table in monomial form, for every sample at once. Level i has
  * 2^i nodes of `batch` values at offset (2^i - 1) * batch of `levels`:
  *
  *     g_k = c,   g_i[q] = g_{i+1}[q] + x_i * g_{i+1}[q + 2^i]   (q < 2^i),   f = g_0[0]
