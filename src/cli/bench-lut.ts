@@ -2,10 +2,11 @@
  * Benchmark of the LUT op: samples/s of one LutLinear(256->256, expanded) forward + backward
  * pass at batch 128, per backend, table size k, input kind and implementation. Prints a
  * Markdown table. Each figure is the median of several timed repetitions after one untimed
- * warm-up, because the machines this runs on are often shared.
+ * warm-up, because the machines this runs on are often shared. The memory column is the
+ * process's peak resident set size so far, so run one implementation per process to attribute it.
  *
  *     npm run bench -- [--backends cpu,wasm] [--k 2,4,6] [--reps 5] [--inputs binary,real]
- *                      [--implementations reference,js,auto] [--webgpu] [--webgpu-batch 8]
+ *                      [--implementations reference,js] [--webgpu] [--webgpu-batch 8]
  *
  * --webgpu adds rows for the webgpu backend in headless Chromium. There the adapter is
  * SwiftShader on the CPU, so those rows show that the WGSL kernels run at full size. They are
@@ -41,7 +42,7 @@ interface Row {
   inputs: 'binary' | 'real';
   batch: number;
   samplesPerSecond: number;
-  forwardMs: number;
+  forwardMs?: number;
   peakMiB: number;
 }
 
@@ -65,8 +66,12 @@ function makeLayer(k: number, binary: boolean): LutLinear {
   return new LutLinear('bench', WIDTH, spec, new Random(`bench-${k}`));
 }
 
-/** Times forward + backward (input, entry and gamma gradients) of one layer; returns ms per pass. */
-function timePasses(layer: LutLinear, batch: number, binary: boolean, reps: number): { total: number; forward: number; leaked: number } {
+/**
+ * Times forward + backward (input, entry and gamma gradients) of one layer and returns the
+ * median ms per pass. `warmup` adds one untimed pass first and a timed forward-only pass per
+ * repetition; the reference composition runs without them, since one pass takes minutes.
+ */
+function timePasses(layer: LutLinear, batch: number, binary: boolean, reps: number, warmup: boolean): { total: number; forward?: number; leaked: number } {
   const rng = new Random('bench-data');
   const xData = new Float32Array(batch * WIDTH).map(() => (binary ? rng.sign() : rng.uniform(-1, 1)));
   const dyData = new Float32Array(batch * WIDTH).map(() => rng.uniform(-1, 1));
@@ -81,23 +86,27 @@ function timePasses(layer: LutLinear, batch: number, binary: boolean, reps: numb
       for (const grad of Object.values(grads)) grad.dataSync();
     });
 
-  forwardOnce();
-  backwardOnce();
-  const tensorsAfterWarmup = tf.memory().numTensors;
+  if (warmup) {
+    forwardOnce();
+    backwardOnce();
+  }
+  const tensorsBefore = tf.memory().numTensors;
   const forward: number[] = [];
   const total: number[] = [];
   for (let r = 0; r < reps; r++) {
     let start = performance.now();
-    forwardOnce();
-    forward.push(performance.now() - start);
+    if (warmup) {
+      forwardOnce();
+      forward.push(performance.now() - start);
+    }
     start = performance.now();
     backwardOnce();
     total.push(performance.now() - start);
   }
-  const leaked = tf.memory().numTensors - tensorsAfterWarmup;
+  const leaked = tf.memory().numTensors - tensorsBefore;
   x.dispose();
   dy.dispose();
-  return { total: median(total), forward: median(forward), leaked };
+  return { total: median(total), forward: warmup ? median(forward) : undefined, leaked };
 }
 
 async function main(): Promise<void> {
@@ -106,7 +115,7 @@ async function main(): Promise<void> {
       backends: { type: 'string', default: 'cpu,wasm' },
       k: { type: 'string', default: '2,4,6' },
       reps: { type: 'string', default: '5' },
-      implementations: { type: 'string', default: 'reference,js,auto' },
+      implementations: { type: 'string', default: 'reference,js' },
       inputs: { type: 'string', default: 'binary,real' },
       webgpu: { type: 'boolean', default: false },
       'webgpu-batch': { type: 'string', default: '8' },
@@ -117,7 +126,7 @@ async function main(): Promise<void> {
   const implementations = values.implementations!.split(',') as LutImplementation[];
   const rows: Row[] = [];
 
-  process.stdout.write('| backend | implementation | k | inputs | batch | samples/s | forward ms | x reference | peak RSS MiB |\n');
+  process.stdout.write('| backend | implementation | k | inputs | batch | samples/s | forward ms | x reference | process peak RSS MiB |\n');
   process.stdout.write('|---|---|---|---|---|---|---|---|---|\n');
   for (const backend of values.backends!.split(',')) {
     await useBackend(backend);
@@ -129,7 +138,8 @@ async function main(): Promise<void> {
           setLutImplementation(implementation);
           const batch = implementation === 'reference' ? referenceBatch(k) : BATCH;
           const layer = makeLayer(k, binary);
-          const times = timePasses(layer, batch, binary, implementation === 'reference' ? Math.min(reps, 3) : reps);
+          const isReference = implementation === 'reference';
+          const times = timePasses(layer, batch, binary, isReference ? 1 : reps, !isReference);
           layer.dispose();
           if (times.leaked !== 0) throw new Error(`${implementation} on ${backend} leaked ${times.leaked} tensors over ${reps} passes`);
           const row: Row = {
@@ -140,13 +150,13 @@ async function main(): Promise<void> {
             batch,
             samplesPerSecond: (batch * 1000) / times.total,
             forwardMs: times.forward,
-            peakMiB: process.memoryUsage().rss / 1024 ** 2,
+            peakMiB: process.resourceUsage().maxRSS / 1024,
           };
           rows.push(row);
           const reference = rows.find((r) => r.backend === 'cpu' && r.implementation === 'reference' && r.k === k && r.inputs === row.inputs);
-          const ratio = reference ? `${(row.samplesPerSecond / reference.samplesPerSecond).toFixed(1)}` : '-';
+          const ratio = reference ? `${(row.samplesPerSecond / reference.samplesPerSecond).toPrecision(3)}` : '-';
           process.stdout.write(
-            `| ${backend} | ${implementation} | ${k} | ${row.inputs} | ${batch} | ${row.samplesPerSecond.toFixed(1)} | ${row.forwardMs.toFixed(1)} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
+            `| ${backend} | ${implementation} | ${k} | ${row.inputs} | ${batch} | ${row.samplesPerSecond.toPrecision(3)} | ${row.forwardMs?.toFixed(1) ?? '-'} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
           );
         }
       }
@@ -170,7 +180,7 @@ async function benchWebGpu(ks: number[], inputs: string[], batch: number, reps: 
         const request: WebGpuBenchRequest = { k, binary: kind === 'binary', batch, reps };
         const result: WebGpuBenchResult = await page.evaluate((r) => window.benchLutWebGpu!(r), request);
         process.stdout.write(
-          `| webgpu (SwiftShader, correctness run, not a speed figure) | ${result.implementation} | ${k} | ${kind} | ${batch} | ${((batch * 1000) / result.ms).toFixed(1)} | - | - | - |\n`,
+          `| webgpu (SwiftShader, correctness run, not a speed figure) | ${result.implementation} | ${k} | ${kind} | ${batch} | ${((batch * 1000) / result.ms).toPrecision(3)} | - | - | - |\n`,
         );
         if (result.backend !== 'webgpu') throw new Error(`the webgpu rows ran on the ${result.backend} backend`);
       }
