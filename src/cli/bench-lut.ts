@@ -2,7 +2,9 @@
  * Benchmark of the LUT op: samples/s of one LutLinear(256->256, expanded) forward + backward
  * pass at batch 128, per backend, table size k, input kind and implementation. Prints a
  * Markdown table. Each figure is the median of several timed repetitions after one untimed
- * warm-up, because the machines this runs on are often shared. The memory column is the
+ * warm-up, because the machines this runs on are often shared. samples/CPU-s divides by the
+ * CPU time of this process instead of wall time: tfjs cpu and wasm run on one thread here, so
+ * it estimates the rate on an idle core. The memory column is the
  * process's peak resident set size so far, so run one implementation per process to attribute it.
  *
  *     npm run bench -- [--backends cpu,wasm] [--k 2,4,6] [--reps 5] [--inputs binary,real]
@@ -42,6 +44,8 @@ interface Row {
   inputs: 'binary' | 'real';
   batch: number;
   samplesPerSecond: number;
+  /** Samples per second of CPU time used by this process, less sensitive to other jobs on the machine. */
+  samplesPerCpuSecond: number;
   forwardMs?: number;
   peakMiB: number;
 }
@@ -71,7 +75,13 @@ function makeLayer(k: number, binary: boolean): LutLinear {
  * median ms per pass. `warmup` adds one untimed pass first and a timed forward-only pass per
  * repetition; the reference composition runs without them, since one pass takes minutes.
  */
-function timePasses(layer: LutLinear, batch: number, binary: boolean, reps: number, warmup: boolean): { total: number; forward?: number; leaked: number } {
+function timePasses(
+  layer: LutLinear,
+  batch: number,
+  binary: boolean,
+  reps: number,
+  warmup: boolean,
+): { total: number; totalCpu: number; forward?: number; leaked: number } {
   const rng = new Random('bench-data');
   const xData = new Float32Array(batch * WIDTH).map(() => (binary ? rng.sign() : rng.uniform(-1, 1)));
   const dyData = new Float32Array(batch * WIDTH).map(() => rng.uniform(-1, 1));
@@ -93,6 +103,7 @@ function timePasses(layer: LutLinear, batch: number, binary: boolean, reps: numb
   const tensorsBefore = tf.memory().numTensors;
   const forward: number[] = [];
   const total: number[] = [];
+  const totalCpu: number[] = [];
   for (let r = 0; r < reps; r++) {
     let start = performance.now();
     if (warmup) {
@@ -100,13 +111,16 @@ function timePasses(layer: LutLinear, batch: number, binary: boolean, reps: numb
       forward.push(performance.now() - start);
     }
     start = performance.now();
+    const cpuStart = process.cpuUsage();
     backwardOnce();
     total.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    totalCpu.push((cpu.user + cpu.system) / 1000);
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
   x.dispose();
   dy.dispose();
-  return { total: median(total), forward: warmup ? median(forward) : undefined, leaked };
+  return { total: median(total), totalCpu: median(totalCpu), forward: warmup ? median(forward) : undefined, leaked };
 }
 
 async function main(): Promise<void> {
@@ -126,8 +140,8 @@ async function main(): Promise<void> {
   const implementations = values.implementations!.split(',') as LutImplementation[];
   const rows: Row[] = [];
 
-  process.stdout.write('| backend | implementation | k | inputs | batch | samples/s | forward ms | x reference | process peak RSS MiB |\n');
-  process.stdout.write('|---|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write('| backend | implementation | k | inputs | batch | samples/s | samples/CPU-s | forward ms | x reference | process peak RSS MiB |\n');
+  process.stdout.write('|---|---|---|---|---|---|---|---|---|---|\n');
   for (const backend of values.backends!.split(',')) {
     await useBackend(backend);
     for (const k of ks) {
@@ -149,6 +163,7 @@ async function main(): Promise<void> {
             inputs: binary ? 'binary' : 'real',
             batch,
             samplesPerSecond: (batch * 1000) / times.total,
+            samplesPerCpuSecond: (batch * 1000) / times.totalCpu,
             forwardMs: times.forward,
             peakMiB: process.resourceUsage().maxRSS / 1024,
           };
@@ -156,7 +171,7 @@ async function main(): Promise<void> {
           const reference = rows.find((r) => r.backend === 'cpu' && r.implementation === 'reference' && r.k === k && r.inputs === row.inputs);
           const ratio = reference ? `${(row.samplesPerSecond / reference.samplesPerSecond).toPrecision(3)}` : '-';
           process.stdout.write(
-            `| ${backend} | ${implementation} | ${k} | ${row.inputs} | ${batch} | ${row.samplesPerSecond.toPrecision(3)} | ${row.forwardMs?.toFixed(1) ?? '-'} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
+            `| ${backend} | ${implementation} | ${k} | ${row.inputs} | ${batch} | ${row.samplesPerSecond.toPrecision(3)} | ${row.samplesPerCpuSecond.toPrecision(3)} | ${row.forwardMs?.toFixed(1) ?? '-'} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
           );
         }
       }
@@ -180,7 +195,7 @@ async function benchWebGpu(ks: number[], inputs: string[], batch: number, reps: 
         const request: WebGpuBenchRequest = { k, binary: kind === 'binary', batch, reps };
         const result: WebGpuBenchResult = await page.evaluate((r) => window.benchLutWebGpu!(r), request);
         process.stdout.write(
-          `| webgpu (SwiftShader, correctness run, not a speed figure) | ${result.implementation} | ${k} | ${kind} | ${batch} | ${((batch * 1000) / result.ms).toPrecision(3)} | - | - | - |\n`,
+          `| webgpu (SwiftShader, correctness run, not a speed figure) | ${result.implementation} | ${k} | ${kind} | ${batch} | ${((batch * 1000) / result.ms).toPrecision(3)} | - | - | - | - |\n`,
         );
         if (result.backend !== 'webgpu') throw new Error(`the webgpu rows ran on the ${result.backend} backend`);
       }
