@@ -273,6 +273,8 @@ function backwardBinary(
   const { tablesPerNeuron, k, inputWidth } = shape;
   const entries = entriesPerTable(shape);
   const { stride, addresses } = prepared;
+  // NOTE: with k = 1, 2, 5 or 6 up to 3/4 of the writes of one group go to the scratch column,
+  // so small k may run faster with one loop per table input. That was not measured.
   const paddedK = (k + 3) & ~3;
   const dxColumns = new Float64Array((inputWidth + 1) * stride);
   const dWeights = new Float32Array(weights.length);
