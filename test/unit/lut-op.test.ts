@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lutBackwardJs, lutForwardJs } from '../../src/core/lut/kernel-js';
 import { lutReference } from '../../src/core/lut/reference';
-import { lut, setLutImplementation } from '../../src/core/lut/op';
+import { LutLinear } from '../../src/core/layers/lut-linear';
+import { getLutImplementation, lut, setLutImplementation } from '../../src/core/lut/op';
 import type { LutOptions, LutShape } from '../../src/core/lut/shape';
 import { Random } from '../../src/core/random';
+import type { LutLinearSpec } from '../../src/core/spec/schema';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -87,9 +89,36 @@ describe('js kernel against finite differences', () => {
   });
 });
 
+describe('js kernel exactness contract', () => {
+  it.each([1, 2, 4, 6, 8])('k = %i outputs fround(|gamma| * S) exactly', (k) => {
+    const shape: LutShape = { inputWidth: 13, neurons: 7, tablesPerNeuron: 37, k };
+    const batch = 9;
+    const rng = new Random(`contract-${k}`);
+    const { x, mask } = randomCase(`contract-${k}`, shape, batch, true);
+    const weights = new Float32Array(shape.neurons * shape.tablesPerNeuron << k).map(() => rng.sign());
+    const gamma = Math.fround(0.1 + rng.float());
+
+    for (const binarizeOutput of [false, true]) {
+      const y = lutForwardJs(x, batch, weights, gamma, mask, shape, { binaryInputs: true, binarizeOutput });
+      for (let b = 0; b < batch; b++) {
+        for (let j = 0; j < shape.neurons; j++) {
+          let sum = 0;
+          for (let tj = 0; tj < shape.tablesPerNeuron; tj++) {
+            const t = j * shape.tablesPerNeuron + tj;
+            let address = 0;
+            for (let i = 0; i < k; i++) if (x[b * shape.inputWidth + mask[t * k + i]] >= 0) address |= 1 << i;
+            sum += weights[(t << k) + address];
+          }
+          expect(y[b * shape.neurons + j]).toBe(binarizeOutput ? sum : Math.fround(gamma * sum));
+        }
+      }
+    }
+  });
+});
+
 describe('js kernel against the reference composition', () => {
   const cases: Array<[number, boolean, boolean]> = [];
-  for (let k = 1; k <= 6; k++) {
+  for (let k = 1; k <= 8; k++) {
     cases.push([k, false, false], [k, true, false], [k, true, true], [k, false, true]);
   }
 
@@ -123,5 +152,61 @@ describe('js kernel against the reference composition', () => {
     close(fast.dx, reference.dx);
     close(fast.dw, reference.dw);
     close(fast.dg, reference.dg);
+  });
+});
+
+describe('LUT implementation choice', () => {
+  it('auto picks the js kernel on the cpu backend', () => {
+    setLutImplementation('auto');
+    expect(getLutImplementation()).toBe('js');
+  });
+
+  it('webgpu implementation rejects the cpu backend', () => {
+    setLutImplementation('webgpu');
+    const shape: LutShape = { inputWidth: 2, neurons: 1, tablesPerNeuron: 1, k: 1 };
+    const call = () => lut(tf.zeros([1, 2]) as tf.Tensor2D, tf.zeros([1, 2]), tf.scalar(1), new Int32Array([0]), shape, REAL);
+    expect(call).toThrow(/needs the webgpu backend/);
+    setLutImplementation('auto');
+  });
+});
+
+describe('js kernel in training steps', () => {
+  function trainSteps(steps: number): { tensorCounts: number[]; weights: Float32Array } {
+    const spec: LutLinearSpec = {
+      type: 'LutLinear',
+      out: 6,
+      k: 3,
+      mask: { kind: 'expanded', replacement: false },
+      binarization: 2,
+      inputExpanded: true,
+      trainer: 'lagrange',
+      init: 'uniform',
+    };
+    const layer = new LutLinear('steps', 9, spec, new Random('steps'));
+    const rng = new Random('steps-data');
+    const x = tf.tensor2d(new Float32Array(5 * 9).map(() => rng.uniform(-1, 1)), [5, 9]);
+    const optimizer: tf.Optimizer = tf.train.adam(0.01);
+    const tensorCounts: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(x, { training: true, binary: false }))) as tf.Scalar);
+        optimizer.applyGradients(grads);
+      });
+      tensorCounts.push(tf.memory().numTensors);
+    }
+    const weights = layer.weights.dataSync().slice() as Float32Array;
+    x.dispose();
+    optimizer.dispose();
+    layer.dispose();
+    return { tensorCounts, weights };
+  }
+
+  it('keeps the tensor count flat', () => {
+    const { tensorCounts } = trainSteps(4);
+    expect(tensorCounts[3]).toBe(tensorCounts[1]);
+  });
+
+  it('gives the same weights for the same seed', () => {
+    expect(Array.from(trainSteps(3).weights)).toEqual(Array.from(trainSteps(3).weights));
   });
 });

@@ -8,7 +8,7 @@ import { argmaxRows } from '../argmax';
 import type { Netlist, NetlistLayer } from './netlist';
 import { constantNeuronOutput, popcountWidth, validateNetlist } from './validate';
 
-/** A bit vector per sample, stored bit-sliced: `data[bit * words + w]` contains that bit for samples 32w..32w+31, sample 32w in bit 0. */
+/** A bit vector per sample, stored bit-sliced: `data[bit * words + w]` holds that bit for samples 32w..32w+31, sample 32w in bit 0. */
 export interface PackedBits {
   /** Bits per sample. */
   width: number;
@@ -103,66 +103,68 @@ export function simulateNetlist(
 
 
 /**
- * Evaluates one table for 32 samples by Shannon expansion: level i of the mux tree merges the
- * entry pairs that differ in address bit i, choosing by input i, so level 0 selects with input 0
- * (the address LSB). `scratch` needs 2^(k-1) words.
- */
-function evaluateTable(
-  truthTables: Uint8Array,
-  entryOffset: number,
-  inputRows: Int32Array,
-  inputOffset: number,
-  k: number,
-  source: Uint32Array,
-  word: number,
-  scratch: Uint32Array,
-): number {
-  const select0 = source[inputRows[inputOffset] + word];
-  let live = 1 << (k - 1);
-
-  for (let p = 0; p < live; p++) {
-    const low = truthTables[entryOffset + 2 * p];
-    const high = truthTables[entryOffset + 2 * p + 1];
-    if (low === high) scratch[p] = low ? 0xffffffff : 0;
-    else scratch[p] = high ? select0 : ~select0;
-  }
-
-  for (let i = 1; i < k; i++) {
-    const select = source[inputRows[inputOffset + i] + word];
-    live >>= 1;
-    for (let p = 0; p < live; p++) {
-      const low = scratch[2 * p];
-      scratch[p] = low ^ ((low ^ scratch[2 * p + 1]) & select);
-    }
-  }
-  return scratch[0];
-}
-
-/**
- * Adds all tables of `neuron` for samples 32w..32w+31 into the vertical counter `counter`:
- * counter[b] contains bit b of each sample's popcount. Each table output enters by a ripple-carry
- * increment that stops as soon as no sample carries.
+ * Adds all tables of `neuron` into the vertical counters, for every word of samples at once:
+ * `counter[b * words + w]` holds bit b of the popcount of samples 32w..32w+31. Each table is
+ * evaluated by Shannon expansion, one mux-tree level at a time over all words, so the inner
+ * loops are long and branch-free: level 0 selects each entry pair with input 0 (the address
+ * LSB), level i merges the pairs that differ in address bit i. Each table output then enters
+ * the counters by a ripple-carry increment that stops as soon as no sample carries. Bit-sliced
+ * data is read through Int32Array views, so that the JIT keeps the words as small integers.
+ * `scratch` needs 2^(k-1) * words entries.
  */
 function countNeuron(
   layer: NetlistLayer,
   neuron: number,
   inputRows: Int32Array,
-  source: Uint32Array,
-  word: number,
-  counter: Uint32Array,
-  scratch: Uint32Array,
+  source: Int32Array,
+  words: number,
+  counter: Int32Array,
+  scratch: Int32Array,
 ): void {
   counter.fill(0);
   const k = layer.k;
   const entries = 1 << k;
+  const bits = counter.length / words;
+  const truthTables = layer.truthTables;
 
   for (let t = 0; t < layer.tablesPerNeuron; t++) {
     const table = neuron * layer.tablesPerNeuron + t;
-    let carry = evaluateTable(layer.truthTables, table * entries, inputRows, table * k, k, source, word, scratch);
-    for (let b = 0; b < counter.length && carry !== 0; b++) {
-      const next = counter[b] & carry;
-      counter[b] ^= carry;
-      carry = next;
+    const entryOffset = table * entries;
+    const inputOffset = table * k;
+
+    const select0 = inputRows[inputOffset];
+    let live = entries >> 1;
+    for (let p = 0; p < live; p++) {
+      const low = truthTables[entryOffset + 2 * p];
+      const high = truthTables[entryOffset + 2 * p + 1];
+      const out = p * words;
+      if (low === high) scratch.fill(low ? -1 : 0, out, out + words);
+      else if (high) for (let w = 0; w < words; w++) scratch[out + w] = source[select0 + w];
+      else for (let w = 0; w < words; w++) scratch[out + w] = ~source[select0 + w];
+    }
+
+    for (let i = 1; i < k; i++) {
+      const select = inputRows[inputOffset + i];
+      live >>= 1;
+      for (let p = 0; p < live; p++) {
+        const out = p * words;
+        const lowBase = 2 * p * words;
+        const highBase = lowBase + words;
+        for (let w = 0; w < words; w++) {
+          const low = scratch[lowBase + w];
+          scratch[out + w] = low ^ ((low ^ scratch[highBase + w]) & source[select + w]);
+        }
+      }
+    }
+
+    for (let w = 0; w < words; w++) {
+      let carry = scratch[w];
+      for (let b = 0; carry !== 0 && b < bits; b++) {
+        const index = b * words + w;
+        const next = counter[index] & carry;
+        counter[index] ^= carry;
+        carry = next;
+      }
     }
   }
 }
@@ -174,23 +176,30 @@ function inputRowOffsets(layer: NetlistLayer, words: number): Int32Array {
   return rows;
 }
 
+/** Views bit-sliced words as Int32, the form the evaluation loops use. */
+function asInt32(data: Uint32Array): Int32Array {
+  return new Int32Array(data.buffer, data.byteOffset, data.length);
+}
+
 /**
- * Bit-sliced comparison of the vertical counter with a constant: returns a word whose bit s is
- * 1 when sample s's count is >= threshold. Scans from the most significant bit, tracking
- * "greater so far" and "equal so far". The threshold must lie in 0..2^counter.length - 1.
+ * Bit-sliced comparison of word w of the vertical counter with a constant: returns a word
+ * whose bit s is 1 when sample s's count is >= threshold. Scans from the most significant bit,
+ * tracking "greater so far" and "equal so far". The threshold must lie in 0..2^bits - 1.
  */
-function greaterOrEqual(counter: Uint32Array, threshold: number): number {
+function greaterOrEqual(counter: Int32Array, words: number, w: number, threshold: number): number {
+  const bits = counter.length / words;
   let greater = 0;
-  let equal = 0xffffffff;
-  for (let b = counter.length - 1; b >= 0; b--) {
+  let equal = -1;
+  for (let b = bits - 1; b >= 0; b--) {
+    const word = counter[b * words + w];
     if ((threshold >>> b) & 1) {
-      equal &= counter[b];
+      equal &= word;
     } else {
-      greater |= equal & counter[b];
-      equal &= ~counter[b];
+      greater |= equal & word;
+      equal &= ~word;
     }
   }
-  return (greater | equal) >>> 0;
+  return greater | equal;
 }
 
 function evaluateThresholdLayer(layer: NetlistLayer, input: PackedBits): PackedBits {
@@ -200,24 +209,27 @@ function evaluateThresholdLayer(layer: NetlistLayer, input: PackedBits): PackedB
   const { thresholds, directions } = layer.activation;
   const words = input.words;
   const output = new Uint32Array(layer.neurons * words);
+  const outputWords = asInt32(output);
+  const source = asInt32(input.data);
   const inputRows = inputRowOffsets(layer, words);
-  const counter = new Uint32Array(popcountWidth(layer.tablesPerNeuron));
-  const scratch = new Uint32Array(1 << (layer.k - 1));
-  const tailMask = input.samples % 32 === 0 ? 0xffffffff : ((1 << (input.samples % 32)) >>> 0) - 1;
+  const counter = new Int32Array(popcountWidth(layer.tablesPerNeuron) * words);
+  const scratch = new Int32Array((1 << (layer.k - 1)) * words);
+  const tailMask = input.samples % 32 === 0 ? -1 : (1 << (input.samples % 32)) - 1;
 
   for (let j = 0; j < layer.neurons; j++) {
     const row = j * words;
     const constant = constantNeuronOutput(thresholds[j], directions[j], layer.tablesPerNeuron);
     if (constant !== undefined) {
-      output.fill(constant ? 0xffffffff : 0, row, row + words);
+      outputWords.fill(constant ? -1 : 0, row, row + words);
     } else {
+      countNeuron(layer, j, inputRows, source, words, counter, scratch);
       for (let w = 0; w < words; w++) {
-        countNeuron(layer, j, inputRows, input.data, w, counter, scratch);
         // With direction -1, count <= T is the complement of count >= T + 1.
-        output[row + w] = directions[j] === 1 ? greaterOrEqual(counter, thresholds[j]) : ~greaterOrEqual(counter, thresholds[j] + 1);
+        outputWords[row + w] =
+          directions[j] === 1 ? greaterOrEqual(counter, words, w, thresholds[j]) : ~greaterOrEqual(counter, words, w, thresholds[j] + 1);
       }
     }
-    if (words > 0) output[row + words - 1] &= tailMask;
+    if (words > 0) outputWords[row + words - 1] &= tailMask;
   }
   return { width: layer.neurons, samples: input.samples, words, data: output };
 }
@@ -225,18 +237,19 @@ function evaluateThresholdLayer(layer: NetlistLayer, input: PackedBits): PackedB
 function evaluateScoreLayer(layer: NetlistLayer, input: PackedBits): Int32Array {
   const { samples, words } = input;
   const scores = new Int32Array(samples * layer.neurons);
+  const source = asInt32(input.data);
   const inputRows = inputRowOffsets(layer, words);
-  const counter = new Uint32Array(popcountWidth(layer.tablesPerNeuron));
-  const scratch = new Uint32Array(1 << (layer.k - 1));
+  const bits = popcountWidth(layer.tablesPerNeuron);
+  const counter = new Int32Array(bits * words);
+  const scratch = new Int32Array((1 << (layer.k - 1)) * words);
 
   for (let j = 0; j < layer.neurons; j++) {
+    countNeuron(layer, j, inputRows, source, words, counter, scratch);
     for (let w = 0; w < words; w++) {
-      countNeuron(layer, j, inputRows, input.data, w, counter, scratch);
-
       const end = Math.min(32, samples - 32 * w);
       for (let s = 0; s < end; s++) {
         let score = 0;
-        for (let b = 0; b < counter.length; b++) score |= ((counter[b] >>> s) & 1) << b;
+        for (let b = 0; b < bits; b++) score |= ((counter[b * words + w] >>> s) & 1) << b;
         scores[(32 * w + s) * layer.neurons + j] = score;
       }
     }

@@ -1,23 +1,30 @@
-import { entriesPerTable, type LutOptions, type LutShape } from './shape';
+import { entriesPerTable, tableCount, type LutOptions, type LutShape } from './shape';
 
 /**
- * The LUT op on plain typed arrays: a kernel for the cpu and wasm backends, and for any
+ * The LUT op on plain typed arrays: the kernel for the cpu and wasm backends, and for any
  * backend that can read tensors back synchronously.
  *
  * Layout: x is [batch][inputWidth], weights are [neurons][tablesPerNeuron][2^k], the mask is
  * [neurons][tablesPerNeuron][k] and the output is [batch][neurons]. Neuron j outputs
  *
- *     y[b][j] = sum over its tables t of  o_t,   o_t = |gamma| * f_t(x[b][mask_t])
+ *     y[b][j] = |gamma| * sum over its tables t of f_t(x[b][mask_t])
  *
- * (o_t = sign(|gamma| f_t) with `binarizeOutput`), where f_t is the Lagrange form
+ * (sum of sign(|gamma| f_t) with `binarizeOutput`), where f_t is the Lagrange form
  * f(x) = sum_p w_p * prod_i (1 + s_p,i x_i) / 2 over the table's 2^k entries. Input i is
  * address bit i and s_p,i = +1 where that bit of p is set.
  *
- * With binary inputs the product is one-hot at the address, so the forward pass reads one
- * entry and the entry's gradient is the output gradient. There df/dx_i is half the difference
- * of the two entries whose addresses differ in bit i, so the work is O(k) per table and sample. Real inputs
- * build the 2^k basis incrementally (2^(k+1) multiplies) and get df/dx_i as
- * (f(x_i = +1) - f(x_i = -1)) / 2 over the other inputs, which is exact for a multilinear f.
+ * Every loop runs over the batch innermost, on inputs transposed to [inputWidth][batch], so
+ * the JIT sees long, simple loops over contiguous memory.
+ *
+ * Binary inputs: the product is one-hot at the address, so the forward pass reads one entry,
+ * the entry's gradient is the output gradient, and df/dx_i is half the difference of the two
+ * entries whose addresses differ in bit i: O(k) per table and sample.
+ *
+ * Real inputs: f is evaluated in its monomial form f(x) = sum_S c_S prod_{i in S} x_i, with
+ * the coefficients c = H w / 2^k (H the Walsh-Hadamard butterfly) computed once per table.
+ * Folding out one input at a time costs 2^k - 1 multiply-adds per sample; the backward pass
+ * runs that fold in reverse, about 3 * 2^k multiply-adds per sample for all k input
+ * gradients and the entry gradients together.
  */
 
 export interface LutGradients {
@@ -26,63 +33,127 @@ export interface LutGradients {
   dGamma: number;
 }
 
-/** Sign with sign(0) = +1, the convention of the whole library (bit 1 = +1). */
-function signOf(v: number): number {
-  return v >= 0 ? 1 : -1;
+/** Batch length rounded up to a multiple of 4, so that a Uint32 word contains 4 samples' bytes. */
+function paddedBatch(batch: number): number {
+  return (batch + 3) & ~3;
 }
 
 /**
- * Input signs transposed to [inputWidth][batch] as 0/1 bytes, so that the per-table loops over
- * the batch read contiguous memory.
+ * Addresses of every table for every sample with binary inputs, [tables][stride] bytes with
+ * stride = batch rounded up to a multiple of 4. One byte per address is enough because k <= 8.
+ * The forward pass computes them and the backward pass reuses them.
  */
-function inputBitsByColumn(x: Float32Array, batch: number, inputWidth: number): Uint8Array {
-  const bits = new Uint8Array(inputWidth * batch);
+export interface BinaryAddresses {
+  stride: number;
+  addresses: Uint8Array;
+}
+
+/**
+ * Computes every table's address with binary inputs. Input bits are transposed to
+ * [inputWidth][stride] bytes of 0 or 1; four samples' bytes then share one Uint32 word, and
+ * `word << i` moves all four bits to address bit i at once without crossing a byte because i < 8.
+ */
+export function binaryAddresses(x: Float32Array, batch: number, mask: Int32Array, shape: LutShape): BinaryAddresses {
+  const { inputWidth, k } = shape;
+  const tables = tableCount(shape);
+  const stride = paddedBatch(batch);
+  const words = stride >> 2;
+
+  const bits = new Uint8Array(inputWidth * stride);
   for (let b = 0; b < batch; b++) {
     const row = b * inputWidth;
-    for (let c = 0; c < inputWidth; c++) bits[c * batch + b] = x[row + c] >= 0 ? 1 : 0;
+    for (let c = 0; c < inputWidth; c++) bits[c * stride + b] = x[row + c] >= 0 ? 1 : 0;
   }
-  return bits;
+  const bitWords = new Uint32Array(bits.buffer);
+
+  const addresses = new Uint8Array(tables * stride);
+  const addressWords = new Uint32Array(addresses.buffer);
+  for (let t = 0; t < tables; t++) {
+    const out = t * words;
+    const first = mask[t * k] * words;
+    for (let w = 0; w < words; w++) addressWords[out + w] = bitWords[first + w];
+    for (let i = 1; i < k; i++) {
+      const column = mask[t * k + i] * words;
+      for (let w = 0; w < words; w++) addressWords[out + w] |= bitWords[column + w] << i;
+    }
+  }
+  return { stride, addresses };
+}
+
+/** x transposed to [inputWidth][batch] doubles. */
+function columnsOf(x: Float32Array, batch: number, inputWidth: number): Float64Array {
+  const columns = new Float64Array(inputWidth * batch);
+  for (let b = 0; b < batch; b++) {
+    const row = b * inputWidth;
+    for (let c = 0; c < inputWidth; c++) columns[c * batch + b] = x[row + c];
+  }
+  return columns;
 }
 
 /**
- * Addresses of every table for every sample with binary inputs, [tables][batch]. One byte per
- * address is enough because k <= 8. The forward pass computes them and the backward pass
- * reuses them.
+ * Writes the monomial coefficients c = H w / 2^k of one table into `out`: stage i replaces
+ * each pair (lo, hi) differing in bit i by ((lo + hi) / 2, (hi - lo) / 2).
  */
-export function binaryAddresses(x: Float32Array, batch: number, mask: Int32Array, shape: LutShape): Uint8Array {
-  const { inputWidth, k } = shape;
-  const tables = shape.neurons * shape.tablesPerNeuron;
-  const bits = inputBitsByColumn(x, batch, inputWidth);
-  const addresses = new Uint8Array(tables * batch);
-  for (let t = 0; t < tables; t++) {
-    const out = t * batch;
-    const first = mask[t * k] * batch;
-    for (let b = 0; b < batch; b++) addresses[out + b] = bits[first + b];
-    for (let i = 1; i < k; i++) {
-      const column = mask[t * k + i] * batch;
-      for (let b = 0; b < batch; b++) addresses[out + b] |= bits[column + b] << i;
-    }
-  }
-  return addresses;
-}
-
-/** Fills `basis` with prod_i (1 + s_p,i x_i) / 2 for the table inputs `inputs` (length k). */
-function lagrangeBasis(inputs: Float64Array, k: number, basis: Float64Array): void {
-  basis[0] = 1;
+function monomialCoefficients(weights: Float32Array, base: number, k: number, out: Float64Array): void {
+  const entries = 1 << k;
+  for (let p = 0; p < entries; p++) out[p] = weights[base + p];
   for (let i = 0; i < k; i++) {
-    const half = 1 << i;
-    const up = (1 + inputs[i]) / 2;
-    const down = (1 - inputs[i]) / 2;
-    for (let p = 0; p < half; p++) {
-      const v = basis[p];
-      basis[p + half] = v * up;
-      basis[p] = v * down;
+    const bit = 1 << i;
+    for (let p = 0; p < entries; p++) {
+      if (p & bit) continue;
+      const lo = out[p];
+      const hi = out[p | bit];
+      out[p] = (lo + hi) / 2;
+      out[p | bit] = (hi - lo) / 2;
     }
   }
 }
 
-function gatherTableInputs(x: Float32Array, row: number, mask: Int32Array, maskBase: number, k: number, out: Float64Array): void {
-  for (let i = 0; i < k; i++) out[i] = x[row + mask[maskBase + i]];
+/** Applies the transpose of `monomialCoefficients`' linear map in place: the chain rule from dc to dw. */
+function monomialCoefficientsTranspose(values: Float64Array, k: number): void {
+  const entries = 1 << k;
+  for (let i = 0; i < k; i++) {
+    const bit = 1 << i;
+    for (let p = 0; p < entries; p++) {
+      if (p & bit) continue;
+      const lo = values[p];
+      const hi = values[p | bit];
+      values[p] = (lo - hi) / 2;
+      values[p | bit] = (lo + hi) / 2;
+    }
+  }
+}
+
+/**
+ * Folds the inputs out of a table in monomial form, for every sample at once. Level i has
+ * 2^i nodes of `batch` values at offset (2^i - 1) * batch of `levels`:
+ *
+ *     g_k = c,   g_i[q] = g_{i+1}[q] + x_i * g_{i+1}[q + 2^i]   (q < 2^i),   f = g_0[0]
+ *
+ * Level 0 (offset 0) ends up holding f for each sample. `inputs[i]` is the offset of input i's
+ * column in `columns`.
+ */
+function foldTable(coefficients: Float64Array, columns: Float64Array, inputs: Int32Array, k: number, batch: number, levels: Float64Array): void {
+  const top = k - 1;
+  const topHalf = 1 << top;
+  const topColumn = inputs[top];
+  for (let q = 0; q < topHalf; q++) {
+    const out = (topHalf - 1 + q) * batch;
+    const low = coefficients[q];
+    const high = coefficients[q + topHalf];
+    for (let b = 0; b < batch; b++) levels[out + b] = low + columns[topColumn + b] * high;
+  }
+  for (let i = top - 1; i >= 0; i--) {
+    const half = 1 << i;
+    const column = inputs[i];
+    const parent = (2 * half - 1) * batch;
+    for (let q = 0; q < half; q++) {
+      const out = (half - 1 + q) * batch;
+      const low = parent + q * batch;
+      const high = parent + (q + half) * batch;
+      for (let b = 0; b < batch; b++) levels[out + b] = levels[low + b] + columns[column + b] * levels[high + b];
+    }
+  }
 }
 
 export function lutForwardJs(
@@ -93,52 +164,48 @@ export function lutForwardJs(
   mask: Int32Array,
   shape: LutShape,
   options: LutOptions,
-  addresses?: Uint8Array,
+  addresses?: BinaryAddresses,
 ): Float32Array {
   const { neurons, tablesPerNeuron, k, inputWidth } = shape;
   const entries = entriesPerTable(shape);
   const scale = Math.abs(gamma);
   const y = new Float32Array(batch * neurons);
   const sums = new Float64Array(batch);
+  const binarize = options.binarizeOutput;
 
-  if (options.binaryInputs) {
-    const tableAddresses = addresses ?? binaryAddresses(x, batch, mask, shape);
-    for (let j = 0; j < neurons; j++) {
-      sums.fill(0);
-      for (let tj = 0; tj < tablesPerNeuron; tj++) {
-        const t = j * tablesPerNeuron + tj;
-        const wBase = t * entries;
-        const aBase = t * batch;
-        if (options.binarizeOutput) {
-          for (let b = 0; b < batch; b++) sums[b] += scale * weights[wBase + tableAddresses[aBase + b]] >= 0 ? 1 : -1;
-        } else {
-          for (let b = 0; b < batch; b++) sums[b] += weights[wBase + tableAddresses[aBase + b]];
-        }
-      }
-      // Sum first, scale once: with ±1 weights the sum is an exact integer, so the output is
-      // |gamma| times that integer whatever the order of the tables.
-      const factor = options.binarizeOutput ? 1 : scale;
-      for (let b = 0; b < batch; b++) y[b * neurons + j] = sums[b] * factor;
-    }
-    return y;
-  }
+  const prepared = options.binaryInputs ? (addresses ?? binaryAddresses(x, batch, mask, shape)) : undefined;
+  const columns = prepared ? undefined : columnsOf(x, batch, inputWidth);
+  const coefficients = new Float64Array(entries);
+  const levels = new Float64Array(Math.max(1, entries - 1) * batch);
+  const inputs = new Int32Array(k);
 
-  const inputs = new Float64Array(k);
-  const basis = new Float64Array(entries);
   for (let j = 0; j < neurons; j++) {
     sums.fill(0);
     for (let tj = 0; tj < tablesPerNeuron; tj++) {
       const t = j * tablesPerNeuron + tj;
       const wBase = t * entries;
-      for (let b = 0; b < batch; b++) {
-        gatherTableInputs(x, b * inputWidth, mask, t * k, k, inputs);
-        lagrangeBasis(inputs, k, basis);
-        let f = 0;
-        for (let p = 0; p < entries; p++) f += weights[wBase + p] * basis[p];
-        sums[b] += options.binarizeOutput ? signOf(scale * f) : f;
+      if (prepared) {
+        const table = prepared.addresses;
+        const aBase = t * prepared.stride;
+        if (binarize) {
+          for (let b = 0; b < batch; b++) sums[b] += scale * weights[wBase + table[aBase + b]] >= 0 ? 1 : -1;
+        } else {
+          for (let b = 0; b < batch; b++) sums[b] += weights[wBase + table[aBase + b]];
+        }
+        continue;
+      }
+      monomialCoefficients(weights, wBase, k, coefficients);
+      for (let i = 0; i < k; i++) inputs[i] = mask[t * k + i] * batch;
+      foldTable(coefficients, columns!, inputs, k, batch, levels);
+      if (binarize) {
+        for (let b = 0; b < batch; b++) sums[b] += scale * levels[b] >= 0 ? 1 : -1;
+      } else {
+        for (let b = 0; b < batch; b++) sums[b] += levels[b];
       }
     }
-    const factor = options.binarizeOutput ? 1 : scale;
+    // Sum first, scale once: with ±1 entries and binary inputs the sum is an exact integer S,
+    // so the output is exactly fround(|gamma| * S) whatever the order of the tables.
+    const factor = binarize ? 1 : scale;
     for (let b = 0; b < batch; b++) y[b * neurons + j] = sums[b] * factor;
   }
   return y;
@@ -153,106 +220,197 @@ export function lutBackwardJs(
   mask: Int32Array,
   shape: LutShape,
   options: LutOptions,
-  addresses?: Uint8Array,
+  addresses?: BinaryAddresses,
 ): LutGradients {
-  const { neurons, tablesPerNeuron, k, inputWidth } = shape;
-  const entries = entriesPerTable(shape);
+  const { neurons, inputWidth } = shape;
   const scale = Math.abs(gamma);
   const gammaSign = gamma >= 0 ? 1 : -1;
+
+  // dyColumns[j][b]: the output gradient transposed, one contiguous column per neuron.
+  const dyColumns = new Float64Array(neurons * batch);
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < neurons; j++) dyColumns[j * batch + b] = dy[b * neurons + j];
+  }
+
+  const result = options.binaryInputs
+    ? backwardBinary(dyColumns, batch, weights, scale, mask, shape, options, addresses ?? binaryAddresses(x, batch, mask, shape))
+    : backwardReal(dyColumns, columnsOf(x, batch, inputWidth), batch, weights, scale, mask, shape, options);
+
   const dx = new Float32Array(x.length);
+  for (let b = 0; b < batch; b++) {
+    for (let c = 0; c < inputWidth; c++) dx[b * inputWidth + c] = result.dxColumns[c * result.stride + b];
+  }
+  return { dx, dWeights: result.dWeights, dGamma: result.dGamma * gammaSign };
+}
+
+interface ColumnGradients {
+  /** dL/dx transposed, [inputWidth][stride]. */
+  dxColumns: Float64Array;
+  stride: number;
+  dWeights: Float32Array;
+  /** dL/d|gamma|. */
+  dGamma: number;
+}
+
+/**
+ * Backward pass with binary inputs. The gradient of o_t with respect to f_t is |gamma|, or
+ * with a binarized output the straight-through |gamma| * [|gamma f_t| <= 1].
+ *
+ * The input gradients go four table inputs per pass over the batch, so each sample's address
+ * and df are read once per four inputs. k is padded to a multiple of 4 with inputs that point
+ * to a scratch column (index inputWidth) and have zero slopes.
+ */
+function backwardBinary(
+  dyColumns: Float64Array,
+  batch: number,
+  weights: Float32Array,
+  scale: number,
+  mask: Int32Array,
+  shape: LutShape,
+  options: LutOptions,
+  prepared: BinaryAddresses,
+): ColumnGradients {
+  const { tablesPerNeuron, k, inputWidth } = shape;
+  const entries = entriesPerTable(shape);
+  const { stride, addresses } = prepared;
+  // NOTE: with k = 1, 2, 5 or 6 up to 3/4 of the writes of one group go to the scratch column,
+  // so small k may run faster with one loop per table input. That was not measured.
+  const paddedK = (k + 3) & ~3;
+  const dxColumns = new Float64Array((inputWidth + 1) * stride);
   const dWeights = new Float32Array(weights.length);
-  const dxAcc = new Float64Array(x.length);
+  const dWeightsTable = new Float64Array(entries);
+  // slopes[p][i] = (w[p with bit i set] - w[p with bit i clear]) / 2, once per table.
+  const slopes = new Float64Array(entries * paddedK);
+  const columns = new Int32Array(paddedK).fill(inputWidth * stride);
+  const df = new Float64Array(batch);
   let dGamma = 0;
 
-  // Gradient of o_t with respect to f_t: |gamma|, or with a binarized output the
-  // straight-through |gamma| * [|gamma f_t| <= 1].
-  const passes = (f: number): boolean => !options.binarizeOutput || Math.abs(scale * f) <= 1;
-  const outputGrad = (f: number): number => (passes(f) ? scale : 0);
-  const gammaGrad = (f: number): number => (passes(f) ? f : 0);
+  for (let t = 0; t < tableCount(shape); t++) {
+    const dyBase = Math.floor(t / tablesPerNeuron) * batch;
+    const wBase = t * entries;
+    const aBase = t * stride;
 
-  if (options.binaryInputs) {
-    const tableAddresses = addresses ?? binaryAddresses(x, batch, mask, shape);
-    // dxByColumn[c][b]: the input gradient transposed like the bits, for contiguous writes.
-    const dxByColumn = new Float64Array(inputWidth * batch);
-    // slopes[i][p] = (w[p with bit i set] - w[p with bit i clear]) / 2, once per table.
-    const slopes = new Float64Array(k * entries);
-    const dyColumn = new Float64Array(batch);
-    const df = new Float64Array(batch);
-    for (let t = 0; t < neurons * tablesPerNeuron; t++) {
-      const j = Math.floor(t / tablesPerNeuron);
-      const wBase = t * entries;
-      const maskBase = t * k;
-      const aBase = t * batch;
-      if (t % tablesPerNeuron === 0) for (let b = 0; b < batch; b++) dyColumn[b] = dy[b * neurons + j];
-      for (let i = 0; i < k; i++) {
-        const bit = 1 << i;
-        for (let p = 0; p < entries; p++) slopes[i * entries + p] = (weights[wBase + (p | bit)] - weights[wBase + (p & ~bit)]) / 2;
-      }
-
-      // Gradient of o_t with respect to f_t: |gamma|, or with a binarized output the
-      // straight-through |gamma| * [|gamma f_t| <= 1].
-      if (options.binarizeOutput) {
-        for (let b = 0; b < batch; b++) {
-          const f = weights[wBase + tableAddresses[aBase + b]];
-          const pass = Math.abs(scale * f) <= 1;
-          df[b] = pass ? dyColumn[b] * scale : 0;
-          if (pass) dGamma += dyColumn[b] * f;
-        }
-      } else {
-        for (let b = 0; b < batch; b++) {
-          df[b] = dyColumn[b] * scale;
-          dGamma += dyColumn[b] * weights[wBase + tableAddresses[aBase + b]];
-        }
-      }
-      for (let b = 0; b < batch; b++) dWeights[wBase + tableAddresses[aBase + b]] += df[b];
-      for (let i = 0; i < k; i++) {
-        const column = mask[maskBase + i] * batch;
-        const slopeBase = i * entries;
-        for (let b = 0; b < batch; b++) dxByColumn[column + b] += df[b] * slopes[slopeBase + tableAddresses[aBase + b]];
-      }
-    }
-    for (let b = 0; b < batch; b++) {
-      for (let c = 0; c < inputWidth; c++) dxAcc[b * inputWidth + c] = dxByColumn[c * batch + b];
-    }
-  } else {
-    const inputs = new Float64Array(k);
-    const basis = new Float64Array(entries);
-    const rest = new Float64Array(k);
-    const restBasis = new Float64Array(entries >> 1 || 1);
-    for (let t = 0; t < neurons * tablesPerNeuron; t++) {
-      const j = Math.floor(t / tablesPerNeuron);
-      const wBase = t * entries;
-      const maskBase = t * k;
+    let gammaSum = 0;
+    if (options.binarizeOutput) {
       for (let b = 0; b < batch; b++) {
-        const g = dy[b * neurons + j];
-        if (g === 0) continue;
-        const row = b * inputWidth;
-        gatherTableInputs(x, row, mask, maskBase, k, inputs);
-        lagrangeBasis(inputs, k, basis);
-        let f = 0;
-        for (let p = 0; p < entries; p++) f += weights[wBase + p] * basis[p];
-        const df = g * outputGrad(f);
-        dGamma += g * gammaGrad(f);
-        for (let p = 0; p < entries; p++) dWeights[wBase + p] += df * basis[p];
+        const f = weights[wBase + addresses[aBase + b]];
+        const pass = Math.abs(scale * f) <= 1 ? 1 : 0;
+        df[b] = dyColumns[dyBase + b] * scale * pass;
+        gammaSum += dyColumns[dyBase + b] * f * pass;
+      }
+    } else {
+      for (let b = 0; b < batch; b++) {
+        df[b] = dyColumns[dyBase + b] * scale;
+        gammaSum += dyColumns[dyBase + b] * weights[wBase + addresses[aBase + b]];
+      }
+    }
+    dGamma += gammaSum;
 
-        // df/dx_i = (f with x_i = +1  -  f with x_i = -1) / 2, over the basis of the other inputs.
-        for (let i = 0; i < k; i++) {
-          let n = 0;
-          for (let m = 0; m < k; m++) if (m !== i) rest[n++] = inputs[m];
-          lagrangeBasis(rest, k - 1, restBasis);
-          const low = (1 << i) - 1;
-          let slope = 0;
-          for (let q = 0; q < entries >> 1; q++) {
-            // Insert bit i into q: the entries with bit i set and clear.
-            const withoutBit = ((q & ~low) << 1) | (q & low);
-            slope += (weights[wBase + (withoutBit | (1 << i))] - weights[wBase + withoutBit]) * restBasis[q];
-          }
-          dxAcc[row + mask[maskBase + i]] += (df * slope) / 2;
-        }
+    dWeightsTable.fill(0);
+    for (let b = 0; b < batch; b++) dWeightsTable[addresses[aBase + b]] += df[b];
+    for (let p = 0; p < entries; p++) dWeights[wBase + p] = dWeightsTable[p];
+
+    for (let i = 0; i < k; i++) {
+      const bit = 1 << i;
+      columns[i] = mask[t * k + i] * stride;
+      for (let p = 0; p < entries; p++) slopes[p * paddedK + i] = (weights[wBase + (p | bit)] - weights[wBase + (p & ~bit)]) / 2;
+    }
+    for (let group = 0; group < paddedK; group += 4) {
+      const c0 = columns[group];
+      const c1 = columns[group + 1];
+      const c2 = columns[group + 2];
+      const c3 = columns[group + 3];
+      for (let b = 0; b < batch; b++) {
+        const row = addresses[aBase + b] * paddedK + group;
+        const d = df[b];
+        dxColumns[c0 + b] += d * slopes[row];
+        dxColumns[c1 + b] += d * slopes[row + 1];
+        dxColumns[c2 + b] += d * slopes[row + 2];
+        dxColumns[c3 + b] += d * slopes[row + 3];
       }
     }
   }
+  return { dxColumns, stride, dWeights, dGamma };
+}
 
-  for (let i = 0; i < dx.length; i++) dx[i] = dxAcc[i];
-  return { dx, dWeights, dGamma: dGamma * gammaSign };
+/**
+ * Backward pass with real inputs: the fold of `foldTable` in reverse. The adjoint starts as
+ * df at the root; descending level i, each node q sends its adjoint unchanged to child q and
+ * times x_i to child q + 2^i, and dx_i collects adjoint * g_{i+1}[q + 2^i]. At the leaves the
+ * adjoint is df * prod_{i in S} x_i, whose sum over the batch is dL/dc_S; the transposed
+ * butterfly turns it into dL/dw.
+ */
+function backwardReal(
+  dyColumns: Float64Array,
+  columns: Float64Array,
+  batch: number,
+  weights: Float32Array,
+  scale: number,
+  mask: Int32Array,
+  shape: LutShape,
+  options: LutOptions,
+): ColumnGradients {
+  const { tablesPerNeuron, k, inputWidth } = shape;
+  const entries = entriesPerTable(shape);
+  const dxColumns = new Float64Array(inputWidth * batch);
+  const dWeights = new Float32Array(weights.length);
+  const coefficients = new Float64Array(entries);
+  const levels = new Float64Array(Math.max(1, entries - 1) * batch);
+  const adjoint = new Float64Array((entries >> 1) * batch);
+  const dCoefficients = new Float64Array(entries);
+  const inputs = new Int32Array(k);
+  let dGamma = 0;
+
+  for (let t = 0; t < tableCount(shape); t++) {
+    const dyBase = Math.floor(t / tablesPerNeuron) * batch;
+    const wBase = t * entries;
+    monomialCoefficients(weights, wBase, k, coefficients);
+    for (let i = 0; i < k; i++) inputs[i] = mask[t * k + i] * batch;
+    foldTable(coefficients, columns, inputs, k, batch, levels);
+
+    // Root: levels[b] is f for sample b.
+    let gammaSum = 0;
+    for (let b = 0; b < batch; b++) {
+      const f = levels[b];
+      const pass = !options.binarizeOutput || Math.abs(scale * f) <= 1 ? 1 : 0;
+      adjoint[b] = dyColumns[dyBase + b] * scale * pass;
+      gammaSum += dyColumns[dyBase + b] * f * pass;
+    }
+    dGamma += gammaSum;
+
+    for (let i = 0; i < k; i++) {
+      const half = 1 << i;
+      const column = inputs[i];
+      for (let q = 0; q < half; q++) {
+        const node = q * batch;
+        if (i === k - 1) {
+          // Last level: the children are leaves, so sum their adjoints over the batch here
+          // instead of storing them.
+          const high = coefficients[q + half];
+          let lowSum = 0;
+          let highSum = 0;
+          for (let b = 0; b < batch; b++) {
+            const a = adjoint[node + b];
+            dxColumns[column + b] += a * high;
+            lowSum += a;
+            highSum += a * columns[column + b];
+          }
+          dCoefficients[q] = lowSum;
+          dCoefficients[q + half] = highSum;
+        } else {
+          const high = (2 * half - 1 + q + half) * batch;
+          const child = (q + half) * batch;
+          for (let b = 0; b < batch; b++) {
+            const a = adjoint[node + b];
+            dxColumns[column + b] += a * levels[high + b];
+            adjoint[child + b] = a * columns[column + b];
+          }
+        }
+      }
+    }
+
+    monomialCoefficientsTranspose(dCoefficients, k);
+    for (let p = 0; p < entries; p++) dWeights[wBase + p] = dCoefficients[p];
+  }
+  return { dxColumns, stride: batch, dWeights, dGamma };
 }

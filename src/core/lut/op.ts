@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type CustomGradientFunction } from './binarize';
 import { binaryAddresses, lutBackwardJs, lutForwardJs } from './kernel-js';
+import { lutWebGpu, webGpuActive } from './kernel-webgpu';
 import { lutReference } from './reference';
 import { checkMask, type LutOptions, type LutShape } from './shape';
 
@@ -10,8 +11,19 @@ import { checkMask, type LutOptions, type LutShape } from './shape';
  * entries (already binarized by the caller where the binarization level requires it); gamma is
  * the layer's scalar scale. Returns [batch, neurons]: each neuron's sum of its tables' outputs.
  * See kernel-js.ts for the formula and the gradients.
+ *
+ * Implementations: 'js' runs typed-array kernels on data read back from the backend (the
+ * fast path on cpu and wasm), 'webgpu' runs fused WGSL programs on the webgpu backend, and
+ * 'reference' is the composition of tfjs ops that the others are tested against. 'auto' picks
+ * 'webgpu' when that backend is active and 'js' elsewhere.
+ *
+ * Exactness contract, kept by every implementation: with binary inputs and entries of exactly
+ * -1 or +1, the output of neuron j is exactly Math.fround(|gamma| * S), where S is the integer
+ * sum of the entries its tables address. S is summed exactly first and multiplied by |gamma|
+ * once. With `binarizeOutput` the output is exactly S, the sum of the tables' signs. The
+ * hardware export derives its integer thresholds from this and is tested bit-exact against it.
  */
-export type LutImplementation = 'auto' | 'js' | 'reference';
+export type LutImplementation = 'auto' | 'js' | 'webgpu' | 'reference';
 
 let forcedImplementation: LutImplementation = 'auto';
 
@@ -20,8 +32,10 @@ export function setLutImplementation(implementation: LutImplementation): void {
   forcedImplementation = implementation;
 }
 
+/** Returns the implementation that `lut` uses now on the active backend. */
 export function getLutImplementation(): Exclude<LutImplementation, 'auto'> {
-  return forcedImplementation === 'auto' ? 'js' : forcedImplementation;
+  if (forcedImplementation !== 'auto') return forcedImplementation;
+  return webGpuActive() ? 'webgpu' : 'js';
 }
 
 export function lut(
@@ -35,7 +49,12 @@ export function lut(
   if (x.shape[1] !== shape.inputWidth) {
     throw new Error(`LUT op input has width ${x.shape[1]}, but the layer reads ${shape.inputWidth} inputs`);
   }
-  if (getLutImplementation() === 'reference') return lutReference(x, weights, gamma, mask, shape, options);
+  const implementation = getLutImplementation();
+  if (implementation === 'reference') return lutReference(x, weights, gamma, mask, shape, options);
+  if (implementation === 'webgpu') {
+    if (!webGpuActive()) throw new Error(`the webgpu LUT implementation needs the webgpu backend, but the active backend is ${tf.getBackend()}`);
+    return lutWebGpu(x, weights, gamma, mask, shape, options);
+  }
   return lutTypedArrays(x, weights, gamma, mask, shape, options);
 }
 
