@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadEmbeddedMnist, readCsv, readIdxPair } from '../core/data/node';
-import { DeepLutError, SpecError } from '../core/errors';
+import { DeepLutError, ExportError, SpecError } from '../core/errors';
 import type { BundleFiles } from '../core/hardware/bundle';
 import { exportModel } from '../core/hardware/export';
+import { modelToNetlist } from '../core/hardware/from-model';
 import type { Spec } from '../core/spec/schema';
 import { parseSpecJson } from '../core/spec/validate';
 import { loadCheckpoint, saveCheckpoint } from '../core/train/checkpoint';
@@ -34,6 +35,18 @@ Options:
   --batches <n>         batches to time (bench; default 20, after 2 untimed warm-up batches)
   -h, --help            show this help
 `;
+
+/** Reads a file the user named, with one-line errors for a missing path or a folder. */
+function readInputFile(path: string, what: string): string {
+  if (!existsSync(path)) throw new DeepLutError(`${what} file not found: ${path}`);
+  if (!statSync(path).isFile()) throw new DeepLutError(`${path} is not a file; pass the path of the ${what} JSON file`);
+  return readFileSync(path, 'utf8');
+}
+
+/** Checks that an output folder option names a folder or a path that does not exist yet. */
+function checkOutputFolder(path: string, option: string): void {
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new DeepLutError(`${option} ${path} is a file, not a folder; choose a folder`);
+}
 
 /** Creates a new folder `base`, or `base-2`, `base-3`, ... when taken: an old run is never touched. */
 function createFreshFolder(base: string): string {
@@ -95,18 +108,25 @@ function report(line: string): void {
 
 async function simulateIfRequested(folder: string, requested: boolean): Promise<void> {
   if (!requested) return;
+  report(`simulating ${folder} under Icarus Verilog; the example network takes several minutes`);
   const result = await runIverilog(folder);
   report(`iverilog: ${result.summary}`);
   if (!result.passed) throw new DeepLutError(`the testbench failed under Icarus Verilog: ${result.summary}`);
 }
 
 async function commandTrain(specPath: string, options: { backend: string; runs: string; registered: boolean; simulate: boolean }): Promise<void> {
-  if (!existsSync(specPath)) throw new DeepLutError(`spec file not found: ${specPath}`);
-  const spec = resolveDataPaths(parseSpecJson(readFileSync(specPath, 'utf8'), specPath), dirname(resolve(specPath)));
+  const spec = resolveDataPaths(parseSpecJson(readInputFile(specPath, 'spec'), specPath), dirname(resolve(specPath)));
+  checkOutputFolder(options.runs, '--runs');
   const backend = await useBackend(options.backend);
   const data = loadSpecData(spec, dataSources);
   const model = buildModel(spec, data.train.featureCount, data.train.classes);
   report(`${spec.name}: ${model.layers.length} layers, ${data.train.count} train / ${data.test.count} test samples of ${data.train.name}, backend ${backend}`);
+  try {
+    modelToNetlist(model, data.train.sampleShape);
+  } catch (error) {
+    if (!(error instanceof ExportError)) throw error;
+    process.stderr.write(`warning: this network cannot be exported to Verilog: ${error.message}. Training goes on and saves model.json.\n`);
+  }
 
   const progress = new ProgressPrinter();
   let peakRss = process.memoryUsage().rss;
@@ -119,7 +139,6 @@ async function commandTrain(specPath: string, options: { backend: string; runs: 
   });
   report(`binary (exportable) model: train accuracy ${(result.trainAccuracy * 100).toFixed(2)}%, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%`);
 
-  const exported = exportModel(model, data.train.sampleShape, data.test, { registered: options.registered });
   const metrics = {
     spec: spec.name,
     seed: spec.seed,
@@ -138,6 +157,13 @@ async function commandTrain(specPath: string, options: { backend: string; runs: 
   const folder = createFreshFolder(join(options.runs, `${spec.name}-${timestamp()}`));
   writeFileSync(join(folder, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   writeFileSync(join(folder, 'model.json'), JSON.stringify(saveCheckpoint(model, data.train.sampleShape, metrics)));
+  let exported;
+  try {
+    exported = exportModel(model, data.train.sampleShape, data.test, { registered: options.registered });
+  } catch (error) {
+    if (!(error instanceof ExportError)) throw error;
+    throw new ExportError(`${error.message}. The trained model is saved: ${join(folder, 'model.json')} and metrics.json`);
+  }
   const bundle = writeBundle(folder, 'verilog', exported.files, exported.zip);
   report(`wrote ${folder}: metrics.json, model.json, verilog/ and verilog.zip (netlist checked against the model on ${exported.samples} test samples)`);
   await simulateIfRequested(bundle, options.simulate);
@@ -145,10 +171,11 @@ async function commandTrain(specPath: string, options: { backend: string; runs: 
 }
 
 async function commandExport(modelPath: string, options: { backend: string; out?: string; registered: boolean; simulate: boolean }): Promise<void> {
-  if (!existsSync(modelPath)) throw new DeepLutError(`model file not found: ${modelPath}`);
+  const text = readInputFile(modelPath, 'model');
+  if (options.out) checkOutputFolder(options.out, '--out');
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(modelPath, 'utf8'));
+    json = JSON.parse(text);
   } catch (error) {
     throw new DeepLutError(`${modelPath} is not valid JSON: ${(error as Error).message}`);
   }
@@ -167,10 +194,10 @@ async function commandExport(modelPath: string, options: { backend: string; out?
   model.dispose();
 }
 
-async function commandBench(specPath: string, options: { backend: string; batches: number }): Promise<void> {
-  if (!existsSync(specPath)) throw new DeepLutError(`spec file not found: ${specPath}`);
-  if (!Number.isInteger(options.batches) || options.batches < 1) throw new DeepLutError(`--batches must be a positive integer, got ${options.batches}`);
-  const spec = resolveDataPaths(parseSpecJson(readFileSync(specPath, 'utf8'), specPath), dirname(resolve(specPath)));
+async function commandBench(specPath: string, options: { backend: string; batches: string }): Promise<void> {
+  if (!/^[1-9][0-9]*$/.test(options.batches)) throw new DeepLutError(`--batches must be a positive integer, got "${options.batches}"`);
+  const batches = Number(options.batches);
+  const spec = resolveDataPaths(parseSpecJson(readInputFile(specPath, 'spec'), specPath), dirname(resolve(specPath)));
   const backend = await useBackend(options.backend);
   const data = loadSpecData(spec, dataSources);
   const model = buildModel(spec, data.train.featureCount, data.train.classes);
@@ -181,22 +208,27 @@ async function commandBench(specPath: string, options: { backend: string; batche
   let timedSamples = 0;
   let timedStart = 0;
   let timedEnd = 0;
+  let lastBatchEnd = 0;
   let peakRss = process.memoryUsage().rss;
   await train(model, data, {
     signal: stop.signal,
     onBatch: (p) => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      lastBatchEnd = performance.now();
       seen++;
       if (seen === warmup) timedStart = performance.now();
       else if (seen > warmup) timedSamples += p.size;
-      if (seen >= warmup + options.batches && !stop.signal.aborted) {
+      if (seen >= warmup + batches && !stop.signal.aborted) {
         timedEnd = performance.now();
         stop.abort();
       }
     },
   });
+  const timedBatches = Math.max(0, seen - warmup);
+  if (timedBatches === 0) throw new DeepLutError(`the spec trains only ${seen} batches, all of them warm-up; raise epochs or split.train`);
+  if (timedEnd === 0) timedEnd = lastBatchEnd;
   const seconds = (timedEnd - timedStart) / 1000;
-  report(`| ${spec.name} | ${backend} | ${spec.batchSize} | ${options.batches} | ${Math.round(timedSamples / seconds)} | ${Math.round(peakRss / 1024 ** 2)} MiB |`);
+  report(`| ${spec.name} | ${backend} | ${spec.batchSize} | ${timedBatches} | ${Math.round(timedSamples / seconds)} | ${Math.round(peakRss / 1024 ** 2)} MiB |`);
   model.dispose();
 }
 
@@ -233,7 +265,7 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     if (command === 'train') await commandTrain(path, { backend: values.backend!, runs: values.runs!, registered: values.registered!, simulate: values.simulate! });
-    else if (command === 'bench') await commandBench(path, { backend: values.backend!, batches: Number(values.batches) });
+    else if (command === 'bench') await commandBench(path, { backend: values.backend!, batches: values.batches! });
     else await commandExport(path, { backend: values.backend!, out: values.out, registered: values.registered!, simulate: values.simulate! });
     return 0;
   } catch (error) {

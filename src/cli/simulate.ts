@@ -38,7 +38,7 @@ export async function runIverilog(folder: string): Promise<IverilogResult> {
   const build = mkdtempSync(join(tmpdir(), 'deeplut-iverilog-'));
   try {
     const binary = join(build, 'deeplut_tb.vvp');
-    const compiled = await run('iverilog', ['-g2012', '-s', 'deeplut_tb', '-o', binary, ...sources], folder);
+    const compiled = await run('iverilog', ['-g2005', '-s', 'deeplut_tb', '-o', binary, ...sources], folder);
     if (compiled.code !== 0) return { passed: false, summary: `iverilog failed to compile the bundle:\n${compiled.output}` };
     const simulated = await run('vvp', ['-n', binary], folder);
     const result = parseTestbenchResult(simulated.output);

@@ -84,6 +84,31 @@ describe('command line errors', () => {
     expect(snapshot(runs)).toEqual(before);
   });
 
+  it('a folder as spec and a file as --runs fail before training', () => {
+    const folderSpec = deeplut(['train', runs, '--runs', runs], work);
+    expect(folderSpec.code).toBe(1);
+    expect(folderSpec.stderr).toBe(`error: ${runs} is not a file; pass the path of the spec JSON file\n`);
+
+    writeFileSync(join(work, 'plain-file'), 'x');
+    writeFileSync(join(work, 'ok.json'), JSON.stringify({ layers: TINY_LAYERS }));
+    const fileRuns = deeplut(['train', 'ok.json', '--runs', 'plain-file'], work);
+    expect(fileRuns.code).toBe(1);
+    expect(fileRuns.stderr).toBe('error: --runs plain-file is a file, not a folder; choose a folder\n');
+    expect(snapshot(runs)).toEqual(before);
+  });
+
+  it('a Dense network trains, saves the model and fails the export by name', () => {
+    const layers = [{ type: 'Flatten' }, { type: 'Dense', out: 8 }, { type: 'Sign' }, { type: 'LutLinear', out: 10, k: 2 }];
+    writeFileSync(join(work, 'dense.json'), JSON.stringify({ name: 'dense', split: { train: 128, test: 32 }, layers, epochs: 1, batchSize: 64 }));
+    const denseRuns = join(work, 'dense-runs');
+    const result = deeplut(['train', 'dense.json', '--runs', denseRuns, '--backend', 'cpu'], work);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^warning: this network cannot be exported to Verilog: layers\[1\] Dense: Dense layers have no hardware form/);
+    expect(result.stderr).toMatch(/\nerror: layers\[1\] Dense: Dense layers have no hardware form; .* The trained model is saved: .*model\.json and metrics\.json\n$/);
+    const [folder] = readdirSync(denseRuns);
+    expect(readdirSync(join(denseRuns, folder)).sort()).toEqual(['metrics.json', 'model.json']);
+  });
+
   it('unknown command prints the usage', () => {
     const result = deeplut(['fly'], work);
     expect(result.code).toBe(2);

@@ -151,5 +151,10 @@ describe('checkpoint', () => {
     const truncated = structuredClone(json);
     truncated.layers[1].arrays.weights.base64 = truncated.layers[1].arrays.weights.base64.slice(0, 100);
     expect(() => loadCheckpoint(truncated)).toThrow(/layers\[1\] BinaryLinear\.weights: shape \[784, 24\] needs 75264 bytes, the data has 75/);
+    const badVariance = structuredClone(json);
+    const variance = new Float32Array(24).fill(1);
+    variance[3] = -2;
+    badVariance.layers[2].arrays.movingVariance.base64 = Buffer.from(variance.buffer).toString('base64');
+    expect(() => loadCheckpoint(badVariance)).toThrow('model.json: layers[2] BatchNorm: saved movingVariance[3] is -2; a variance cannot be negative');
   });
 });

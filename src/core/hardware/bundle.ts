@@ -146,12 +146,21 @@ Verilator (tested with 5.006):
     verilator --binary -j 0 --top-module deeplut_tb ${sources}
     ./obj_dir/Vdeeplut_tb
 
+Run times grow with the number of tables. Measured on a 2-core machine shared with other
+jobs: Icarus simulated 2,000 vectors of a network of about 330,000 tables (the LFC example)
+in about 4 minutes of CPU time. Verilator's C++ compile took about 5.5 CPU-minutes for a much
+smaller network (784 -> 64 -> 32 -> 10, about 3,000 tables), so for large networks prefer
+Icarus for the check.
+
 Lint:
 
     verilator --lint-only -Wall --top-module deeplut_top deeplut_top.v ${layerFiles}
 
 ## Synthesize
     yosys -s synth.ys
+
+Synthesis is the slowest step: on the small network above yosys had not finished after 25
+minutes, so budget hours for a network of the LFC example's size.
 
 The \`stat\` report at the end counts \`$lut\` cells: generic 6-input LUTs from yosys's \`synth -lut 6\` (tested with
 yosys 0.23). The count covers tables, popcounts, comparators and the argmax. A vendor flow such as Vivado maps the same

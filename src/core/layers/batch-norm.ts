@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { CheckpointError } from '../errors';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
 import { newVariable, storedFloat } from './layer';
 import { assignStored, variableData } from './state';
@@ -68,6 +69,11 @@ export class BatchNorm implements Layer {
     assignStored(this.offset, state, 'offset', this.name);
     assignStored(this.movingMean, state, 'movingMean', this.name);
     assignStored(this.movingVariance, state, 'movingVariance', this.name);
+    const variance = variableData(this.movingVariance);
+    const negative = variance.findIndex((v) => v < 0);
+    if (negative >= 0) {
+      throw new CheckpointError(`${this.name}: saved movingVariance[${negative}] is ${variance[negative]}; a variance cannot be negative`);
+    }
   }
 
   dispose(): void {

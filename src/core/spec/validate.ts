@@ -9,8 +9,24 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return text || '(spec)';
 }
 
+/** Replaces zod's generic wording for the issues whose messages the schema does not set. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length === 1 ? 'it' : 'them'}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `must list at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}, got none`;
+      return issue.message;
+    case 'invalid_type':
+      if (issue.message.startsWith('Invalid input')) return `must be ${issue.expected === 'object' ? 'a JSON object' : issue.expected === 'array' ? 'a list' : `of type ${issue.expected}`}`;
+      return issue.message;
+    default:
+      return issue.message;
+  }
+}
+
 function formatIssues(issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  return issues.map((issue) => `${formatPath(issue.path)}: ${issueMessage(issue)}`);
 }
 
 /**

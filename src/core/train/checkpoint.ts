@@ -129,7 +129,12 @@ export function loadCheckpoint(json: unknown, source = 'model.json'): { model: M
       if (!stored || stored.type !== layer.type) throw new CheckpointError(`${source}: layers[${i}] is ${stored?.type}, but the spec has ${layer.type}`);
       const arrays: Record<string, StoredArray> = {};
       for (const [key, array] of Object.entries(stored.arrays ?? {})) arrays[key] = decodeArray(array, `${source}: ${layer.name}.${key}`);
-      layer.loadState({ arrays, settings: stored.settings });
+      try {
+        layer.loadState({ arrays, settings: stored.settings });
+      } catch (error) {
+        if (error instanceof CheckpointError) throw new CheckpointError(`${source}: ${error.message}`);
+        throw new CheckpointError(`${source}: ${layer.name}: ${(error as Error).message}`);
+      }
     });
   } catch (error) {
     model.dispose();

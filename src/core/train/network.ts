@@ -77,7 +77,11 @@ export function checkNetwork(spec: Spec, inputWidth: number, classes: number): v
     problems.push(`layers: the network needs about ${(totalBytes / 1024 ** 3).toFixed(1)} GiB to train, over the ${MAX_TRAINING_BYTES / 1024 ** 3} GiB limit; use fewer or smaller layers`);
   }
   if (width !== classes) {
-    problems.push(`layers[${spec.layers.length - 1}]: the network outputs ${width} values, but the dataset has ${classes} classes; make the last layer's "out" ${classes}`);
+    const labelHint =
+      spec.dataset.source === 'idx' && spec.dataset.classes === undefined
+        ? ` (counted from the largest label in the files; if that label is wrong, set dataset.classes to the true count so that the reader rejects it)`
+        : '';
+    problems.push(`layers[${spec.layers.length - 1}]: the network outputs ${width} values, but the dataset has ${classes} classes${labelHint}; make the last layer's "out" ${classes}`);
   }
   if (problems.length > 0) throw new SpecError(problems);
 }
