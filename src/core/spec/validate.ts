@@ -5,7 +5,10 @@ import { specSchema, type Spec } from './schema';
 /** `layers[2].k` style path of a zod issue. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let text = '';
-  for (const part of path) text += typeof part === 'number' ? `[${part}]` : text ? `.${String(part)}` : String(part);
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else text += text ? `.${String(part)}` : String(part);
+  }
   return text || '(spec)';
 }
 
