@@ -11,7 +11,7 @@ import type { BatchProgress, EpochMetrics } from '../core/train/loop';
 export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
-/** Which backend runs and why the ones before it in BACKEND_ORDER were skipped. */
+/** Backend that runs, with the reason each one before it in BACKEND_ORDER was skipped. */
 export interface BackendReport {
   active: BackendName;
   /** The backend the user forced, when not chosen automatically. */

@@ -266,6 +266,7 @@ export class TrainingSession {
     try {
       const result = await train(model, data, {
         signal,
+        initialize: offset === 0,
         beforeBatch: () => this.beforeBatch(signal),
         onBatch: (progress) => this.onBatch(progress),
         onEpoch: (metrics) => {

@@ -129,6 +129,25 @@ describe('memorize initializer', () => {
   });
 });
 
+describe('continued training', () => {
+  it('skips memorize when initialize is false', async () => {
+    const spec = smallSpec({ layers: [{ type: 'Flatten' }, { type: 'LutLinear', out: 10, k: 2, mask: { kind: 'random', fanIn: 8 }, init: 'memorize' }] });
+    const model = buildModel(spec, 784, 10);
+    const layer = model.layers[1] as LutLinear;
+    const stopped = new AbortController();
+    stopped.abort();
+
+    const trained = new Float32Array(layer.weights.size).fill(0.25);
+    layer.setEntries(trained);
+    await train(model, data, { signal: stopped.signal, initialize: false });
+    expect(Array.from(layer.weights.dataSync())).toEqual(Array.from(trained));
+
+    await train(model, data, { signal: stopped.signal });
+    expect(Array.from(layer.weights.dataSync()).every((v) => v === 1 || v === -1)).toBe(true);
+    model.dispose();
+  });
+});
+
 describe('checkpoint', () => {
   it('round trip reproduces the outputs', async () => {
     const model = buildModel(smallSpec({ epochs: 1 }), 784, 10);

@@ -127,7 +127,7 @@ function thresholdsOf(group: TableLayer): ThresholdActivation {
       directions[j] = -1;
     } else {
       throw new ExportError(
-        `${group.layer.name}: neuron ${j} fires for a non-monotone set of popcounts; its BatchNorm holds a non-finite value. Retrain or check the saved model`,
+        `${group.layer.name}: neuron ${j} fires for a non-monotone set of popcounts; its BatchNorm contains a non-finite value. Retrain or check the saved model`,
       );
     }
   }

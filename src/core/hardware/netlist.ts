@@ -8,7 +8,7 @@
  * - Entry p of a truth table is the table's output bit at address p.
  */
 
-/** How raw input features become the network's input bits. */
+/** Encoder that turns raw input features into the network's input bits. */
 export interface SignEncoderSpec {
   kind: 'sign';
   /** A feature (0-255) becomes bit 1 when it is strictly greater than this threshold. */
@@ -35,7 +35,7 @@ export interface ScoreActivation {
 
 /** One layer of tables: every neuron owns `tablesPerNeuron` tables of `k` inputs each. */
 export interface NetlistLayer {
-  /** Where the layer came from, e.g. `layers[2] LutLinear`. */
+  /** Origin of the layer, e.g. `layers[2] LutLinear`. */
   name: string;
   /** Width of the bit vector the tables read (the previous layer's neurons, or the input bits). */
   inputWidth: number;

@@ -8,7 +8,7 @@ import { argmaxRows } from '../argmax';
 import type { Netlist, NetlistLayer } from './netlist';
 import { constantNeuronOutput, popcountWidth, validateNetlist } from './validate';
 
-/** A bit vector per sample, stored bit-sliced: `data[bit * words + w]` holds that bit for samples 32w..32w+31, sample 32w in bit 0. */
+/** A bit vector per sample, stored bit-sliced: `data[bit * words + w]` contains that bit for samples 32w..32w+31, sample 32w in bit 0. */
 export interface PackedBits {
   /** Bits per sample. */
   width: number;
@@ -104,7 +104,7 @@ export function simulateNetlist(
 
 /**
  * Adds all tables of `neuron` into the vertical counters, for every word of samples at once:
- * `counter[b * words + w]` holds bit b of the popcount of samples 32w..32w+31. Each table is
+ * `counter[b * words + w]` contains bit b of the popcount of samples 32w..32w+31. Each table is
  * evaluated by Shannon expansion, one mux-tree level at a time over all words, so the inner
  * loops are long and branch-free: level 0 selects each entry pair with input 0 (the address
  * LSB), level i merges the pairs that differ in address bit i. Each table output then enters

@@ -8,8 +8,7 @@ import type { Model } from '../train/model';
 /**
  * The Memorize initializer (LUTNet's "learning and memorization"): before gradient training,
  * one pass over the training set fills each table of a LutLinear layer from the addresses that
- * the samples produce. For table t of neuron j and each sample, the count of the address the sample produces
- * goes up when the neuron's binary target is positive and down when it is negative. Each
+ * the samples produce. For table t of neuron j and each sample, the count of that address goes up when the neuron's binary target is positive and down when it is negative. Each
  * entry becomes the sign of its count; ties, including addresses never seen, are broken by a
  * seeded coin.
  *
@@ -60,11 +59,14 @@ export function memorizeLayer(model: Model, layerIndex: number, data: Dataset, r
   }
 
   const values = new Float32Array(counts.length);
-  for (let i = 0; i < counts.length; i++) values[i] = counts[i] > 0 ? 1 : counts[i] < 0 ? -1 : rng.sign();
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] === 0) values[i] = rng.sign();
+    else values[i] = counts[i] > 0 ? 1 : -1;
+  }
   layer.setEntries(values);
 }
 
-/** Memorizes every LutLinear layer whose spec asks for it, in order. */
+/** Memorizes every LutLinear layer whose spec sets `init: "memorize"`, in order. */
 export function applyMemorize(model: Model, data: Dataset, rng: Random): void {
   model.layers.forEach((layer, index) => {
     if (layer instanceof LutLinear && layer.spec.init === 'memorize') memorizeLayer(model, index, data, rng.derive(`layers[${index}]`));

@@ -14,7 +14,7 @@ import { entriesPerTable, tableCount, type LutOptions, type LutShape } from './s
  * address bit i and s_p,i = +1 where that bit of p is set.
  *
  * Every loop runs over the batch innermost, on inputs transposed to [inputWidth][batch], so
- * the JIT sees long, simple loops over contiguous memory.
+ * the JIT gets long, simple loops over contiguous memory.
  *
  * Binary inputs: the product is one-hot at the address, so the forward pass reads one entry,
  * the entry's gradient is the output gradient, and df/dx_i is half the difference of the two

@@ -7,8 +7,8 @@ import { checkMask, type LutOptions, type LutShape } from './shape';
 
 /**
  * The one entry point of the LUT op: every LUT layer calls `lut`, and kernels are leaves
- * behind it. x is [batch, inputWidth]; weights hold [neurons * tablesPerNeuron, 2^k] table
- * entries (already binarized by the caller where the binarization level requires it); gamma is
+ * behind it. x is [batch, inputWidth]. Weights contain [neurons * tablesPerNeuron, 2^k] table
+ * entries, already binarized by the caller where the binarization level requires it. Gamma is
  * the layer's scalar scale. Returns [batch, neurons]: each neuron's sum of its tables' outputs.
  * See kernel-js.ts for the formula and the gradients.
  *

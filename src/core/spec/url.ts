@@ -12,7 +12,7 @@ import { formatPath, parseSpec } from './validate';
 /** Version of the hash format; a hash with a higher version was written by a newer DeepLUT. */
 export const URL_FORMAT_VERSION = 1;
 
-/** Longest hash accepted, in characters: a spec of a few dozen layers compresses to well under this. */
+/** Maximum hash length accepted, in characters: a spec of a few dozen layers compresses to well under this. */
 export const MAX_HASH_LENGTH = 16_384;
 
 /** Longest decompressed JSON accepted, in characters. */

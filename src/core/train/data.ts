@@ -6,7 +6,7 @@ import { DataError } from '../errors';
 import { Random } from '../random';
 import type { Spec } from '../spec/schema';
 
-/** Where the experiment's data comes from; the command line and the browser each provide one. */
+/** Sources of the experiment's data; the command line and the browser each provide one. */
 export interface DataSources {
   /** All 10,000 samples of the embedded MNIST subset, in their fixed order. */
   embeddedMnist(): Dataset;
@@ -32,7 +32,7 @@ function range(start: number, end: number): Int32Array {
 
 /**
  * Loads the train and test data a spec names. The split seed is a constant, so every experiment
- * on a dataset sees the same split. The embedded MNIST subset, a CSV file and an IDX pair
+ * on a dataset gets the same split. The embedded MNIST subset, a CSV file and an IDX pair
  * without test files are shuffled with SPLIT_SEED and cut into `split.train` then
  * `split.test` samples. IDX data with test files keeps its own train and test files, from each
  * of which a SPLIT_SEED-shuffled subset of the requested size is taken. A synthetic task draws

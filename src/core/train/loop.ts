@@ -63,6 +63,11 @@ export interface TrainOptions {
    * how the playground pauses and steps one batch at a time. The signal is checked after it.
    */
   beforeBatch?: () => Promise<void> | void;
+  /**
+   * Runs the Memorize initializer before the first phase (default true). Pass false to continue
+   * training a model that was trained before, so that its tables are not overwritten.
+   */
+  initialize?: boolean;
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -84,7 +89,7 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
   const started = performance.now();
   const width = data.train.featureCount;
 
-  applyMemorize(model, data.train, rng.derive('memorize'));
+  if (options.initialize ?? true) applyMemorize(model, data.train, rng.derive('memorize'));
 
   let epoch = 0;
   for (let phaseIndex = 0; phaseIndex < phases.length; phaseIndex++) {
