@@ -8,7 +8,10 @@
  * process's peak resident set size so far, so run one implementation per process to attribute it.
  *
  *     npm run bench -- [--backends cpu,wasm] [--k 2,4,6] [--reps 5] [--inputs binary,real]
- *                      [--implementations reference,js] [--webgpu] [--webgpu-batch 8]
+ *                      [--implementations reference,js] [--threads 0,1] [--webgpu] [--webgpu-batch 8]
+ *
+ * --threads lists the helper thread counts to time the js implementation with (default: none,
+ * and one per core besides this one).
  *
  * --webgpu adds rows for the webgpu backend in headless Chromium. There the adapter is
  * SwiftShader on the CPU, so those rows show that the WGSL kernels run at full size. They are
@@ -23,6 +26,7 @@ import type { LutLinearSpec } from '../core/spec/schema';
 import { launchChromium, startDevServer } from '../../test/browser/chromium';
 import type { WebGpuBenchRequest, WebGpuBenchResult } from '../../test/browser/pages/lut-bench';
 import { useBackend } from './backend';
+import { defaultLutThreads, startLutThreads } from './threads';
 
 const WIDTH = 256;
 const BATCH = 128;
@@ -122,6 +126,34 @@ function timePasses(
   return { total: median(total), totalCpu: median(totalCpu), forward: warmup ? median(forward) : undefined, leaked };
 }
 
+/** Times one row and prints it; `rows` holds the rows so far, for the ratio to the reference. */
+function benchRow(backend: string, implementation: LutImplementation, label: string, k: number, binary: boolean, reps: number, rows: Row[]): Row {
+  setLutImplementation(implementation);
+  const batch = implementation === 'reference' ? referenceBatch(k) : BATCH;
+  const layer = makeLayer(k, binary);
+  const isReference = implementation === 'reference';
+  const times = timePasses(layer, batch, binary, isReference ? 1 : reps, !isReference);
+  layer.dispose();
+  if (times.leaked !== 0) throw new Error(`${label} on ${backend} leaked ${times.leaked} tensors over ${reps} passes`);
+  const row: Row = {
+    backend,
+    implementation,
+    k,
+    inputs: binary ? 'binary' : 'real',
+    batch,
+    samplesPerSecond: (batch * 1000) / times.total,
+    samplesPerCpuSecond: (batch * 1000) / times.totalCpu,
+    forwardMs: times.forward,
+    peakMiB: process.resourceUsage().maxRSS / 1024,
+  };
+  const reference = rows.find((r) => r.backend === 'cpu' && r.implementation === 'reference' && r.k === k && r.inputs === row.inputs);
+  const ratio = reference ? `${(row.samplesPerSecond / reference.samplesPerSecond).toPrecision(3)}` : '-';
+  process.stdout.write(
+    `| ${backend} | ${label} | ${k} | ${row.inputs} | ${batch} | ${row.samplesPerSecond.toPrecision(3)} | ${row.samplesPerCpuSecond.toPrecision(3)} | ${row.forwardMs?.toFixed(1) ?? '-'} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
+  );
+  return row;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -132,11 +164,13 @@ async function main(): Promise<void> {
       inputs: { type: 'string', default: 'binary,real' },
       webgpu: { type: 'boolean', default: false },
       'webgpu-batch': { type: 'string', default: '8' },
+      threads: { type: 'string', default: [...new Set([0, defaultLutThreads()])].join(',') },
     },
   });
   const ks = values.k!.split(',').map(Number);
   const reps = Number(values.reps);
   const implementations = values.implementations!.split(',') as LutImplementation[];
+  const threadCounts = values.threads!.split(',').map(Number);
   const rows: Row[] = [];
 
   process.stdout.write('| backend | implementation | k | inputs | batch | samples/s | samples/CPU-s | forward ms | x reference | process peak RSS MiB |\n');
@@ -148,34 +182,16 @@ async function main(): Promise<void> {
         for (const implementation of implementations) {
           // tfjs 4.22's wasm backend has no UnsortedSegmentSum, the gradient of gather.
           if (implementation === 'reference' && backend === 'wasm') continue;
-          setLutImplementation(implementation);
-          const batch = implementation === 'reference' ? referenceBatch(k) : BATCH;
-          const layer = makeLayer(k, binary);
-          const isReference = implementation === 'reference';
-          const times = timePasses(layer, batch, binary, isReference ? 1 : reps, !isReference);
-          layer.dispose();
-          if (times.leaked !== 0) throw new Error(`${implementation} on ${backend} leaked ${times.leaked} tensors over ${reps} passes`);
-          const row: Row = {
-            backend,
-            implementation,
-            k,
-            inputs: binary ? 'binary' : 'real',
-            batch,
-            samplesPerSecond: (batch * 1000) / times.total,
-            samplesPerCpuSecond: (batch * 1000) / times.totalCpu,
-            forwardMs: times.forward,
-            peakMiB: process.resourceUsage().maxRSS / 1024,
-          };
-          rows.push(row);
-          const reference = rows.find((r) => r.backend === 'cpu' && r.implementation === 'reference' && r.k === k && r.inputs === row.inputs);
-          const ratio = reference ? `${(row.samplesPerSecond / reference.samplesPerSecond).toPrecision(3)}` : '-';
-          process.stdout.write(
-            `| ${backend} | ${implementation} | ${k} | ${row.inputs} | ${batch} | ${row.samplesPerSecond.toPrecision(3)} | ${row.samplesPerCpuSecond.toPrecision(3)} | ${row.forwardMs?.toFixed(1) ?? '-'} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
-          );
+          for (const threads of implementation === 'js' ? threadCounts : [0]) {
+            if (startLutThreads(threads) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+            const label = threads === 0 ? implementation : `${implementation}, ${threads} helper thread${threads > 1 ? 's' : ''}`;
+            rows.push(benchRow(backend, implementation, label, k, binary, reps, rows));
+          }
         }
       }
     }
   }
+  startLutThreads(0);
   setLutImplementation('auto');
 
   if (values.webgpu) await benchWebGpu(ks, values.inputs!.split(','), Number(values['webgpu-batch']), Math.min(reps, 3));

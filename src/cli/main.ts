@@ -7,6 +7,7 @@ import { DeepLutError, ExportError, SpecError } from '../core/errors';
 import type { BundleFiles } from '../core/hardware/bundle';
 import { exportModel } from '../core/hardware/export';
 import { modelToNetlist } from '../core/hardware/from-model';
+import { lutThreadStats } from '../core/lut/pool';
 import type { Spec } from '../core/spec/schema';
 import { parseSpecJson } from '../core/spec/validate';
 import { loadCheckpoint, saveCheckpoint } from '../core/train/checkpoint';
@@ -16,6 +17,7 @@ import { buildModel, type Model } from '../core/train/model';
 import { useBackend } from './backend';
 import { ProgressPrinter } from './progress';
 import { runIverilog } from './simulate';
+import { defaultLutThreads, startLutThreads } from './threads';
 
 const USAGE = `DeepLUT: train lookup-table networks and export them as verified Verilog.
 
@@ -28,6 +30,8 @@ Usage:
 
 Options:
   --backend <wasm|cpu>  tfjs backend (default wasm, the fastest here)
+  --threads <n>         helper threads for the LUT kernels (default: one per core besides
+                        this one; 0 runs them on this thread only; results are the same)
   --runs <dir>          folder that receives run folders (train; default ./runs)
   --out <dir>           folder for the new bundle (export; default: next to model.json)
   --registered          register each layer's outputs (one clock cycle of latency per layer)
@@ -120,7 +124,7 @@ async function commandTrain(specPath: string, options: { backend: string; runs: 
   const backend = await useBackend(options.backend);
   const data = loadSpecData(spec, dataSources);
   const model = buildModel(spec, data.train.featureCount, data.train.classes);
-  report(`${spec.name}: ${model.layers.length} layers, ${data.train.count} train / ${data.test.count} test samples of ${data.train.name}, backend ${backend}`);
+  report(`${spec.name}: ${model.layers.length} layers, ${data.train.count} train / ${data.test.count} test samples of ${data.train.name}, backend ${backend}, ${lutThreadStats().helpers} helper threads`);
   try {
     modelToNetlist(model, data.train.sampleShape);
   } catch (error) {
@@ -228,7 +232,7 @@ async function commandBench(specPath: string, options: { backend: string; batche
   if (timedBatches === 0) throw new DeepLutError(`the spec trains only ${seen} batches, all of them warm-up; raise epochs or split.train`);
   if (timedEnd === 0) timedEnd = lastBatchEnd;
   const seconds = (timedEnd - timedStart) / 1000;
-  report(`| ${spec.name} | ${backend} | ${spec.batchSize} | ${timedBatches} | ${Math.round(timedSamples / seconds)} | ${Math.round(peakRss / 1024 ** 2)} MiB |`);
+  report(`| ${spec.name} | ${backend} | ${lutThreadStats().helpers} | ${spec.batchSize} | ${timedBatches} | ${Math.round(timedSamples / seconds)} | ${Math.round(peakRss / 1024 ** 2)} MiB |`);
   model.dispose();
 }
 
@@ -245,6 +249,7 @@ export async function main(argv: string[]): Promise<number> {
         registered: { type: 'boolean', default: false },
         simulate: { type: 'boolean', default: false },
         batches: { type: 'string', default: '20' },
+        threads: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -264,6 +269,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   try {
+    const threads = values.threads ?? String(defaultLutThreads());
+    if (!/^[0-9]+$/.test(threads) || Number(threads) > 7) throw new DeepLutError(`--threads must be an integer from 0 to 7, got "${threads}"`);
+    startLutThreads(Number(threads));
     if (command === 'train') await commandTrain(path, { backend: values.backend!, runs: values.runs!, registered: values.registered!, simulate: values.simulate! });
     else if (command === 'bench') await commandBench(path, { backend: values.backend!, batches: values.batches! });
     else await commandExport(path, { backend: values.backend!, out: values.out, registered: values.registered!, simulate: values.simulate! });

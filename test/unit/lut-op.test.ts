@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lutBackwardJs, lutForwardJs } from '../../src/core/lut/kernel-js';
+import { lutBackward, lutForward } from '../../src/core/lut/pool';
 import { lutReference } from '../../src/core/lut/reference';
 import { LutLinear } from '../../src/core/layers/lut-linear';
 import { getLutImplementation, lut, setLutImplementation } from '../../src/core/lut/op';
@@ -33,7 +33,7 @@ describe('Lagrange table with k = 2', () => {
     // Address bit 0 is input 0: (x0, x1) = (-1,-1) -> 0, (+1,-1) -> 1, (-1,+1) -> 2, (+1,+1) -> 3.
     const corners = new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]);
     for (const binaryInputs of [false, true]) {
-      const y = lutForwardJs(corners, 4, weights, 1, mask, shape, { binaryInputs, binarizeOutput: false });
+      const y = lutForward(corners, 4, weights, 1, mask, shape, { binaryInputs, binarizeOutput: false }, false).y;
       expect(Array.from(y)).toEqual([0.5, -1, 0.25, 2]);
     }
   });
@@ -41,7 +41,7 @@ describe('Lagrange table with k = 2', () => {
   it('interpolates at an interior point', () => {
     // basis at (0.5, -0.5): p0 = 0.25*0.75, p1 = 0.75*0.75, p2 = 0.25*0.25, p3 = 0.75*0.25
     // f = 0.5*0.1875 - 0.5625 + 0.25*0.0625 + 2*0.1875 = -0.078125; |gamma| = 2.
-    const y = lutForwardJs(new Float32Array([0.5, -0.5]), 1, weights, -2, mask, shape, REAL);
+    const y = lutForward(new Float32Array([0.5, -0.5]), 1, weights, -2, mask, shape, REAL, false).y;
     expect(y[0]).toBeCloseTo(-0.15625, 7);
   });
 
@@ -51,7 +51,7 @@ describe('Lagrange table with k = 2', () => {
   });
 
   it('binarized output is the sign of each table', () => {
-    const y = lutForwardJs(new Float32Array([1, -1, 1, 1]), 2, weights, 0.1, mask, shape, { binaryInputs: true, binarizeOutput: true });
+    const y = lutForward(new Float32Array([1, -1, 1, 1]), 2, weights, 0.1, mask, shape, { binaryInputs: true, binarizeOutput: true }, false).y;
     expect(Array.from(y)).toEqual([-1, 1]);
   });
 });
@@ -63,12 +63,12 @@ describe('js kernel against finite differences', () => {
     const { x, weights, mask, dy } = randomCase(`fd-${k}`, shape, batch, false);
     const gamma = -0.7;
     const loss = (xs: Float32Array, ws: Float32Array, g: number) => {
-      const y = lutForwardJs(xs, batch, ws, g, mask, shape, REAL);
+      const y = lutForward(xs, batch, ws, g, mask, shape, REAL, false).y;
       let total = 0;
       for (let i = 0; i < y.length; i++) total += y[i] * dy[i];
       return total;
     };
-    const grads = lutBackwardJs(dy, x, batch, weights, gamma, mask, shape, REAL);
+    const grads = lutBackward(dy, x, batch, weights, gamma, mask, shape, REAL, undefined, false);
     const h = 1e-2; // The loss is multilinear in each coordinate, so central differences are exact up to rounding.
 
     for (let i = 0; i < x.length; i++) {
@@ -99,7 +99,7 @@ describe('js kernel exactness contract', () => {
     const gamma = Math.fround(0.1 + rng.float());
 
     for (const binarizeOutput of [false, true]) {
-      const y = lutForwardJs(x, batch, weights, gamma, mask, shape, { binaryInputs: true, binarizeOutput });
+      const y = lutForward(x, batch, weights, gamma, mask, shape, { binaryInputs: true, binarizeOutput }, false).y;
       for (let b = 0; b < batch; b++) {
         for (let j = 0; j < shape.neurons; j++) {
           let sum = 0;
@@ -122,9 +122,13 @@ describe('js kernel against the reference composition', () => {
     cases.push([k, false, false], [k, true, false], [k, true, true], [k, false, true]);
   }
 
-  it.each(cases)('k = %i, binary inputs %s, binarized output %s', (k, binaryInputs, binarizeOutput) => {
-    const shape: LutShape = { inputWidth: 11, neurons: 5, tablesPerNeuron: 3, k };
-    const batch = 7;
+  // The second shape is large enough that the kernels split it into chunks of neurons.
+  cases.push([3, false, false], [4, true, false], [2, true, true]);
+  const shapes = cases.map((_, i) => (i < 32 ? { neurons: 5, tablesPerNeuron: 3, batch: 7 } : { neurons: 24, tablesPerNeuron: 48, batch: 30 }));
+
+  it.each(cases.map((c, i) => [...c, shapes[i].neurons] as const))('k = %i, binary inputs %s, binarized output %s, %i neurons', (k, binaryInputs, binarizeOutput, neurons) => {
+    const { tablesPerNeuron, batch } = shapes.find((s) => s.neurons === neurons)!;
+    const shape: LutShape = { inputWidth: 11, neurons, tablesPerNeuron, k };
     const options = { binaryInputs, binarizeOutput };
     const { x, weights, mask, dy } = randomCase(`ref-${k}-${binaryInputs}-${binarizeOutput}`, shape, batch, binaryInputs);
     const gamma = 0.6;

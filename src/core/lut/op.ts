@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type CustomGradientFunction } from './binarize';
-import { binaryAddresses, lutBackwardJs, lutForwardJs } from './kernel-js';
 import { lutWebGpu, webGpuActive } from './kernel-webgpu';
+import { lutBackward, lutForward } from './pool';
 import { lutReference } from './reference';
 import { checkMask, type LutOptions, type LutShape } from './shape';
 
@@ -13,8 +13,9 @@ import { checkMask, type LutOptions, type LutShape } from './shape';
  * See kernel-js.ts for the formula and the gradients.
  *
  * Implementations: 'js' runs typed-array kernels on data read back from the backend (the
- * fast path on cpu and wasm), 'webgpu' runs fused WGSL programs on the webgpu backend, and
- * 'reference' is the composition of tfjs ops that the others are tested against. 'auto' picks
+ * fast path on cpu and wasm, on helper threads too once `enableLutThreads` has started
+ * them), 'webgpu' runs fused WGSL programs on the webgpu backend, and 'reference' is the
+ * composition of tfjs ops that the others are tested against. 'auto' picks
  * 'webgpu' when that backend is active and 'js' elsewhere.
  *
  * Exactness contract, kept by every implementation: with binary inputs and entries of exactly
@@ -73,14 +74,12 @@ function lutTypedArrays(
   const op = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, gIn: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xIn, wIn, gIn]);
     const xData = xIn.dataSync() as Float32Array;
-    const wData = wIn.dataSync() as Float32Array;
-    const gValue = gIn.dataSync()[0];
-    const addresses = options.binaryInputs ? binaryAddresses(xData, batch, mask, shape) : undefined;
-    const value = tf.tensor2d(lutForwardJs(xData, batch, wData, gValue, mask, shape, options, addresses), [batch, shape.neurons]);
+    const forward = lutForward(xData, batch, wIn.dataSync() as Float32Array, gIn.dataSync()[0], mask, shape, options);
+    const value = tf.tensor2d(forward.y, [batch, shape.neurons]);
 
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws, gs] = saved;
-      const grads = lutBackwardJs(
+      const grads = lutBackward(
         dy.dataSync() as Float32Array,
         xs.dataSync() as Float32Array,
         batch,
@@ -89,7 +88,7 @@ function lutTypedArrays(
         mask,
         shape,
         options,
-        addresses,
+        forward.addresses,
       );
       return [tf.tensor(grads.dx, xs.shape), tf.tensor(grads.dWeights, ws.shape), tf.scalar(grads.dGamma)];
     };

@@ -1,0 +1,294 @@
+import { kernels, lutKernels, type LutGradients, type LutJobShape, type LutWorkspace } from './kernel-js';
+import type { LutOptions, LutShape } from './shape';
+
+/**
+ * Runs the typed-array LUT kernels on helper threads as well as on the calling thread.
+ *
+ * The op is synchronous (tfjs calls it inside a custom gradient), so the calling thread cannot
+ * wait for messages. Instead all threads share one SharedArrayBuffer workspace and a small
+ * control array. The caller copies a call's inputs into the workspace, publishes a ticket,
+ * wakes the helpers, and then takes chunks itself like any helper until all are done.
+ *
+ * The ticket is one Int32 word: generation (15 bits) | chunk count (8 bits) | next chunk
+ * (8 bits). A thread takes a chunk by compare-and-swap on the ticket, so a helper that wakes
+ * late can never take a chunk of a later call: its swap fails once the generation changes.
+ * The caller waits until the done counter reaches the chunk count, which is also what keeps
+ * the workspace unchanged while any chunk runs. Which thread runs which chunk does not change
+ * the result (see kernel-js.ts), so results do not depend on the number of threads.
+ *
+ * Helpers may start late or not at all: the caller then runs every chunk alone. When a call
+ * needs a larger workspace, the caller posts a new buffer to the helpers and bumps the
+ * mapping number. A helper that finds a newer mapping returns to its event loop to receive
+ * the buffer, and takes part again from a later call on.
+ *
+ * Atomics.wait blocks, which browsers allow in workers only. The caller must therefore be
+ * Node's main thread or a worker, and the page cross-origin isolated for SharedArrayBuffer.
+ */
+
+/** A thread as the pool uses it: Node's worker_threads Worker and a browser Worker both fit. */
+export interface HelperThread {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+}
+
+/**
+ * Starts a helper thread running the classic script `body`. The script expects a global
+ * function `listen(handler)` that passes each message's data to `handler`; the spawner
+ * defines it for its platform before `body`.
+ */
+export type HelperSpawner = (body: string) => HelperThread;
+
+const CONTROL_WORDS = 16;
+/** Control array slots. The helper script repeats them as literals. */
+const WAKE = 0;
+const TICKET = 1;
+const DONE = 2;
+const KIND = 3;
+const MAPPING = 4;
+const EXIT = 5;
+const HELPER_CHUNKS = 6;
+const PARAMS = 8;
+const FORWARD = 1;
+const BACKWARD = 2;
+
+/**
+ * The helper thread's program. It runs in a bare script, so it uses nothing from outside
+ * itself; `makeKernels` is `lutKernels`, passed as source text.
+ */
+function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: { control: Int32Array; buffer: SharedArrayBuffer; mapping: number }) => void) => void): void {
+  const kernelSet = makeKernels();
+  let control: Int32Array = new Int32Array(0);
+  let buffer: SharedArrayBuffer | undefined;
+  let mapping = -1;
+  let seenWake = 0;
+
+  function takeChunks(): void {
+    const first = Atomics.load(control, 1);
+    const generation = first >>> 16;
+    let space: LutWorkspace | undefined;
+    for (;;) {
+      const ticket = Atomics.load(control, 1);
+      const chunks = (ticket >>> 8) & 255;
+      const next = ticket & 255;
+      if (ticket >>> 16 !== generation || next >= chunks) return;
+      if (Atomics.compareExchange(control, 1, ticket, ticket + 1) !== ticket) continue;
+      // The chunk is ours, so the call's parameters stay as they are until it is done.
+      if (!space) {
+        const job = {
+          batch: control[8],
+          inputWidth: control[9],
+          neurons: control[10],
+          tablesPerNeuron: control[11],
+          k: control[12],
+          binaryInputs: control[13] === 1,
+          binarizeOutput: control[14] === 1,
+        };
+        space = kernelSet.lutWorkspace(job, buffer!);
+      }
+      if (control[3] === 1) kernelSet.forwardChunk(space, next);
+      else kernelSet.backwardChunk(space, next);
+      Atomics.add(control, 6, 1);
+      Atomics.add(control, 2, 1);
+      Atomics.notify(control, 2);
+    }
+  }
+
+  function loop(): void {
+    for (;;) {
+      if (Atomics.load(control, 5) !== 0) return;
+      const wake = Atomics.load(control, 0);
+      if (wake === seenWake) {
+        Atomics.wait(control, 0, seenWake);
+        continue;
+      }
+      seenWake = wake;
+      // A newer workspace is waiting in the message queue.
+      if (Atomics.load(control, 4) !== mapping) return;
+      takeChunks();
+    }
+  }
+
+  listen((message) => {
+    control = message.control;
+    buffer = message.buffer;
+    mapping = message.mapping;
+    seenWake = Atomics.load(control, 0);
+    loop();
+  });
+}
+
+/** The source of the helper script, less the platform's `listen`. */
+export function helperScriptBody(): string {
+  // Transpilers may wrap named functions in a `__name` call that keeps their names; the
+  // script has no such helper, so it gets a do-nothing one.
+  return `var __name = (target) => target;\n(${lutHelper.toString()})(${lutKernels.toString()}, listen);\n`;
+}
+
+interface Pool {
+  helpers: HelperThread[];
+  control: Int32Array;
+  buffer: SharedArrayBuffer;
+  mapping: number;
+  generation: number;
+}
+
+let pool: Pool | undefined;
+/** Workspace of the calling thread when no pool runs. */
+let privateBuffer = new ArrayBuffer(0);
+
+/**
+ * Starts `count` helper threads for the typed-array kernels, replacing any earlier ones.
+ * With count 0, the kernels run on the calling thread only. Returns the number started.
+ */
+export function enableLutThreads(spawn: HelperSpawner, count: number): number {
+  disableLutThreads();
+  if (count <= 0 || typeof SharedArrayBuffer === 'undefined') return 0;
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+  const buffer = new SharedArrayBuffer(1 << 20);
+  const body = helperScriptBody();
+  const helpers: HelperThread[] = [];
+  for (let h = 0; h < count; h++) {
+    const helper = spawn(body);
+    helper.postMessage({ control, buffer, mapping: 0 });
+    helpers.push(helper);
+  }
+  pool = { helpers, control, buffer, mapping: 0, generation: 0 };
+  return count;
+}
+
+/** Stops the helper threads; later calls run on the calling thread only. */
+export function disableLutThreads(): void {
+  if (!pool) return;
+  Atomics.store(pool.control, EXIT, 1);
+  Atomics.add(pool.control, WAKE, 1);
+  Atomics.notify(pool.control, WAKE);
+  for (const helper of pool.helpers) helper.terminate();
+  pool = undefined;
+}
+
+/** Number of helper threads running now, and how many chunks they have run since they started. */
+export function lutThreadStats(): { helpers: number; helperChunks: number } {
+  return { helpers: pool?.helpers.length ?? 0, helperChunks: pool ? Atomics.load(pool.control, HELPER_CHUNKS) : 0 };
+}
+
+/** Returns a workspace big enough for `job`: the pool's shared one, or this thread's private one. */
+function workspaceFor(job: LutJobShape, helpers: boolean): LutWorkspace {
+  const size = kernels.lutLayout(job).size;
+  if (pool && helpers) {
+    if (pool.buffer.byteLength < size) {
+      pool.buffer = new SharedArrayBuffer(Math.ceil((size * 1.25) / 8) * 8);
+      pool.mapping++;
+      for (const helper of pool.helpers) helper.postMessage({ control: pool.control, buffer: pool.buffer, mapping: pool.mapping });
+      Atomics.store(pool.control, MAPPING, pool.mapping);
+      Atomics.add(pool.control, WAKE, 1);
+      Atomics.notify(pool.control, WAKE);
+    }
+    return kernels.lutWorkspace(job, pool.buffer);
+  }
+  if (privateBuffer.byteLength < size) privateBuffer = new ArrayBuffer(Math.ceil((size * 1.25) / 8) * 8);
+  return kernels.lutWorkspace(job, privateBuffer);
+}
+
+/** Runs every chunk of one call, with the helpers when there are any. */
+function runChunks(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, helpers: boolean): void {
+  const run = kind === FORWARD ? kernels.forwardChunk : kernels.backwardChunk;
+  if (!pool || !helpers || space.chunks === 1) {
+    for (let c = 0; c < space.chunks; c++) run(space, c);
+    return;
+  }
+  const { control } = pool;
+  const params = [space.batch, space.inputWidth, space.neurons, space.tablesPerNeuron, space.k, space.binaryInputs ? 1 : 0, space.binarizeOutput ? 1 : 0];
+  params.forEach((value, i) => (control[PARAMS + i] = value));
+  control[KIND] = kind;
+  Atomics.store(control, DONE, 0);
+  pool.generation = (pool.generation + 1) & 0x7fff;
+  const generation = pool.generation;
+  Atomics.store(control, TICKET, (generation << 16) | (space.chunks << 8));
+  Atomics.add(control, WAKE, 1);
+  Atomics.notify(control, WAKE);
+
+  for (;;) {
+    const ticket = Atomics.load(control, TICKET);
+    const next = ticket & 255;
+    if (next >= space.chunks) break;
+    if (Atomics.compareExchange(control, TICKET, ticket, ticket + 1) !== ticket) continue;
+    run(space, next);
+    Atomics.add(control, DONE, 1);
+  }
+  for (let done = Atomics.load(control, DONE); done < space.chunks; done = Atomics.load(control, DONE)) {
+    Atomics.wait(control, DONE, done);
+  }
+}
+
+function jobShape(batch: number, shape: LutShape, options: LutOptions): LutJobShape {
+  return { batch, ...shape, binaryInputs: options.binaryInputs, binarizeOutput: options.binarizeOutput };
+}
+
+/** Result of the forward pass, with what the backward pass needs of it. */
+export interface LutForwardResult {
+  /** [batch][neurons]. */
+  y: Float32Array;
+  /** With binary inputs, every table's address per sample, for the backward pass. */
+  addresses?: Uint8Array;
+}
+
+/** Copies a call's table entries, mask and scale into a workspace. */
+function workspaceWithTables(job: LutJobShape, weights: Float32Array, gamma: number, mask: Int32Array, helpers: boolean): LutWorkspace {
+  const space = workspaceFor(job, helpers);
+  space.scalars[0] = Math.abs(gamma);
+  space.mask.set(mask);
+  space.weights.set(weights);
+  return space;
+}
+
+/**
+ * Runs the forward pass and returns y as [batch][neurons]. The helper threads take part when
+ * they run, unless `helpers` is false.
+ */
+export function lutForward(
+  x: Float32Array,
+  batch: number,
+  weights: Float32Array,
+  gamma: number,
+  mask: Int32Array,
+  shape: LutShape,
+  options: LutOptions,
+  helpers = true,
+): LutForwardResult {
+  const space = workspaceWithTables(jobShape(batch, shape, options), weights, gamma, mask, helpers);
+  kernels.prepareInputs(space, x);
+  runChunks(space, FORWARD, helpers);
+  return { y: space.y.slice(), addresses: options.binaryInputs ? space.addresses.slice() : undefined };
+}
+
+/**
+ * Runs the backward pass and returns the gradients of sum(y * dy). With binary inputs it
+ * reuses the addresses that `lutForward` returned for the same x, or computes them again
+ * when `addresses` is undefined.
+ */
+export function lutBackward(
+  dy: Float32Array,
+  x: Float32Array,
+  batch: number,
+  weights: Float32Array,
+  gamma: number,
+  mask: Int32Array,
+  shape: LutShape,
+  options: LutOptions,
+  addresses?: Uint8Array,
+  helpers = true,
+): LutGradients {
+  const space = workspaceWithTables(jobShape(batch, shape, options), weights, gamma, mask, helpers);
+  if (options.binaryInputs && addresses) {
+    if (addresses.length !== space.addresses.length) throw new Error(`LUT backward pass: got ${addresses.length} addresses, expected ${space.addresses.length}`);
+    space.addresses.set(addresses);
+  } else {
+    kernels.prepareInputs(space, x);
+    // The forward pass writes the addresses that the binary backward pass reads.
+    if (options.binaryInputs) runChunks(space, FORWARD, helpers);
+  }
+  kernels.prepareOutputGradient(space, dy);
+  runChunks(space, BACKWARD, helpers);
+  const { dx, dAbsGamma } = kernels.finishBackward(space);
+  return { dx, dWeights: space.dWeights.slice(), dGamma: gamma >= 0 ? dAbsGamma : -dAbsGamma };
+}
