@@ -3,17 +3,24 @@
  * inference (`evaluate` with the exportable semantics) beside the bit-sliced netlist simulator,
  * on the same inputs. Each figure is the median of several repetitions.
  *
- *     npx tsx src/cli/bench-inference.ts examples/lfc-mnist.json [--model runs/<run>/model.json] [--backend wasm] [--reps 5]
+ * The model's inference runs twice: with the LUT op's fast typed-array kernel, and with the
+ * reference composition of tfjs ops, the formulation of the field's PyTorch libraries. The
+ * reference materialises [batch, tables, k, 2^k] floats, so it runs on the first
+ * --reference-samples test samples, two at a time, on the cpu backend.
+ *
+ *     npm run bench:inference -- examples/lfc-mnist.json [--model runs/<run>/model.json] [--backend wasm] [--reps 5] [--reference-samples 8]
  *
  * Without --model the spec's untrained model is used: the simulator's work depends on the
  * netlist's shape, not on the trained values.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Dataset } from '../core/data/dataset';
 import { loadEmbeddedMnist, readIdxPair } from '../core/data/node';
 import { signEncodeBits } from '../core/data/encoders';
 import { modelToNetlist } from '../core/hardware/from-model';
 import { simulateNetlist } from '../core/hardware/simulate';
+import { setLutImplementation } from '../core/lut/op';
 import { parseSpecJson } from '../core/spec/validate';
 import { loadCheckpoint } from '../core/train/checkpoint';
 import { loadSpecData } from '../core/train/data';
@@ -45,6 +52,7 @@ async function main(): Promise<void> {
       model: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
       reps: { type: 'string', default: '5' },
+      'reference-samples': { type: 'string', default: '8' },
     },
   });
   const specPath = positionals[0];
@@ -71,10 +79,18 @@ async function main(): Promise<void> {
   const floatRate = (test.count * 1000) / floatMs;
   const simulatorRate = (test.count * 1000) / simulatorMs;
 
-  process.stdout.write('| inference | backend | samples | samples/s |\n|---|---|---|---|\n');
-  process.stdout.write(`| model, binary float inference (evaluate) | ${backend} | ${test.count} | ${floatRate.toFixed(0)} |\n`);
-  process.stdout.write(`| netlist simulator (bit-sliced) | - | ${test.count} | ${simulatorRate.toFixed(0)} |\n`);
-  process.stdout.write(`simulator / float inference: ${(simulatorRate / floatRate).toFixed(1)}x\n`);
+  const referenceCount = Math.min(test.count, Number(values['reference-samples']));
+  const subset: Dataset = { ...test, count: referenceCount, features: test.features.subarray(0, referenceCount * test.featureCount), labels: test.labels.subarray(0, referenceCount) };
+  await useBackend('cpu');
+  setLutImplementation('reference');
+  const referenceMs = timeMedian(1, () => evaluate(model, subset, { binary: true, batchSize: 2 }));
+  setLutImplementation('auto');
+  const referenceRate = (referenceCount * 1000) / referenceMs;
+
+  process.stdout.write('| inference | backend | samples | samples/s | simulator speed-up |\n|---|---|---|---|---|\n');
+  process.stdout.write(`| netlist simulator (bit-sliced, 32 samples per word) | - | ${test.count} | ${simulatorRate.toFixed(0)} | 1 |\n`);
+  process.stdout.write(`| model, binary float inference, fast LUT kernel | ${backend} | ${test.count} | ${floatRate.toFixed(0)} | ${(simulatorRate / floatRate).toFixed(1)}x |\n`);
+  process.stdout.write(`| model, binary float inference, reference composition | cpu | ${referenceCount} | ${referenceRate.toPrecision(3)} | ${(simulatorRate / referenceRate).toFixed(0)}x |\n`);
   model.dispose();
 }
 
