@@ -8,11 +8,15 @@ import { EMBEDDED_MNIST_NAME } from '../core/data/mnist';
 import { selectBackend } from './backends';
 import { isWorkerRequest, type WorkerEvent } from './protocol';
 import { TrainingSession } from './session';
+import { startBrowserLutThreads } from './threads';
 
 /** Where Vite serves the embedded MNIST asset that `npm run assets` writes. */
 export const MNIST_ASSET_PATH = 'data/mnist-embedded.dlds';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+// Helper threads for the typed-array LUT kernels, where the browser allows them.
+startBrowserLutThreads();
 
 async function loadEmbeddedMnist() {
   const url = new URL(`${import.meta.env.BASE_URL}${MNIST_ASSET_PATH}`, scope.location.origin);
