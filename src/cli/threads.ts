@@ -8,9 +8,13 @@ const NODE_PRELUDE = "const { parentPort } = require('node:worker_threads');\nco
 /** Most helper threads worth starting: the kernels split a large call into 8 chunks. */
 const MAX_HELPERS = 7;
 
-/** The default number of helper threads: one per core besides this one. */
+/**
+ * The default number of helper threads: one per core. The main thread then only waits
+ * while they run the kernels, because its own typed-array code runs slower once tfjs's wasm
+ * backend has grown its memory (see `enableLutThreads`).
+ */
 export function defaultLutThreads(): number {
-  return Math.min(MAX_HELPERS, availableParallelism() - 1);
+  return Math.min(MAX_HELPERS, availableParallelism());
 }
 
 /**
@@ -18,9 +22,11 @@ export function defaultLutThreads(): number {
  * keep the process alive. Returns the number started.
  */
 export function startLutThreads(count = defaultLutThreads()): number {
-  return enableLutThreads((body) => {
+  const helpers = Math.max(0, Math.min(MAX_HELPERS, count));
+  const spawn = (body: string) => {
     const worker = new Worker(NODE_PRELUDE + body, { eval: true });
     worker.unref();
     return worker;
-  }, Math.max(0, Math.min(MAX_HELPERS, count)));
+  };
+  return enableLutThreads(spawn, helpers, helpers >= availableParallelism());
 }

@@ -47,7 +47,10 @@ const KIND = 3;
 const MAPPING = 4;
 const EXIT = 5;
 const HELPER_CHUNKS = 6;
+const READY = 7;
 const PARAMS = 8;
+/** How long a waiting caller lets chunks sit untaken before it runs them itself. */
+const CALLER_PATIENCE_MS = 20;
 const FORWARD = 1;
 const BACKWARD = 2;
 
@@ -109,10 +112,12 @@ function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: {
   }
 
   listen((message) => {
+    if (mapping < 0) Atomics.add(message.control, 7, 1);
     control = message.control;
     buffer = message.buffer;
     mapping = message.mapping;
-    seenWake = Atomics.load(control, 0);
+    // seenWake keeps its value: a call published while the new buffer was on its way is
+    // still taken, and a wake with no chunk left costs one look at the ticket.
     loop();
   });
 }
@@ -126,6 +131,8 @@ export function helperScriptBody(): string {
 
 interface Pool {
   helpers: HelperThread[];
+  /** The calling thread only waits once every helper is ready (see `enableLutThreads`). */
+  callerWaits: boolean;
   control: Int32Array;
   buffer: SharedArrayBuffer;
   mapping: number;
@@ -139,8 +146,13 @@ let privateBuffer = new ArrayBuffer(0);
 /**
  * Starts `count` helper threads for the typed-array kernels, replacing any earlier ones.
  * With count 0, the kernels run on the calling thread only. Returns the number started.
+ *
+ * With `callerWaits`, the calling thread leaves the chunks to the helpers once all of them
+ * are ready. That suits a caller whose own typed-array code runs slower, as in a process
+ * where tfjs's wasm backend has grown its memory: V8 then checks every typed-array access
+ * for a detached buffer, while helper threads, which never load tfjs, are spared that check.
  */
-export function enableLutThreads(spawn: HelperSpawner, count: number): number {
+export function enableLutThreads(spawn: HelperSpawner, count: number, callerWaits = false): number {
   disableLutThreads();
   if (count <= 0 || typeof SharedArrayBuffer === 'undefined') return 0;
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
@@ -152,7 +164,7 @@ export function enableLutThreads(spawn: HelperSpawner, count: number): number {
     helper.postMessage({ control, buffer, mapping: 0 });
     helpers.push(helper);
   }
-  pool = { helpers, control, buffer, mapping: 0, generation: 0 };
+  pool = { helpers, callerWaits, control, buffer, mapping: 0, generation: 0 };
   return count;
 }
 
@@ -207,16 +219,21 @@ function runChunks(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, 
   Atomics.add(control, WAKE, 1);
   Atomics.notify(control, WAKE);
 
+  // A caller that waits still takes the chunks that no helper has taken after a while, so a
+  // helper that is slow to pick up a call cannot stall it.
+  let callerWorks = !pool.callerWaits || Atomics.load(control, READY) < pool.helpers.length;
   for (;;) {
-    const ticket = Atomics.load(control, TICKET);
-    const next = ticket & 255;
-    if (next >= space.chunks) break;
-    if (Atomics.compareExchange(control, TICKET, ticket, ticket + 1) !== ticket) continue;
-    run(space, next);
-    Atomics.add(control, DONE, 1);
-  }
-  for (let done = Atomics.load(control, DONE); done < space.chunks; done = Atomics.load(control, DONE)) {
-    Atomics.wait(control, DONE, done);
+    while (callerWorks) {
+      const ticket = Atomics.load(control, TICKET);
+      const next = ticket & 255;
+      if (next >= space.chunks) break;
+      if (Atomics.compareExchange(control, TICKET, ticket, ticket + 1) !== ticket) continue;
+      run(space, next);
+      Atomics.add(control, DONE, 1);
+    }
+    const done = Atomics.load(control, DONE);
+    if (done >= space.chunks) return;
+    if (Atomics.wait(control, DONE, done, CALLER_PATIENCE_MS) === 'timed-out') callerWorks = true;
   }
 }
 
