@@ -27,12 +27,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function timeMedian(reps: number, run: () => void): number {
-  run();
+async function timeMedian(reps: number, run: () => unknown): Promise<number> {
+  await run();
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     const start = performance.now();
-    run();
+    await run();
     times.push(performance.now() - start);
   }
   return median(times);
@@ -63,11 +63,11 @@ async function main(): Promise<void> {
     : { model: buildModel(spec, data.train.featureCount, data.train.classes), inputShape: data.train.sampleShape };
 
   const test = data.test;
-  const netlist = modelToNetlist(model, inputShape);
+  const netlist = await modelToNetlist(model, inputShape);
   const vectors = signEncodeBits(test.features, model.spec.encoder.threshold);
 
-  const floatMs = timeMedian(reps, () => evaluate(model, test, { binary: true }));
-  const simulatorMs = timeMedian(reps, () => simulateNetlist(netlist, vectors, test.count));
+  const floatMs = await timeMedian(reps, () => evaluate(model, test, { binary: true }));
+  const simulatorMs = await timeMedian(reps, () => simulateNetlist(netlist, vectors, test.count));
   const floatRate = (test.count * 1000) / floatMs;
   const simulatorRate = (test.count * 1000) / simulatorMs;
 
