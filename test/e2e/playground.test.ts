@@ -246,6 +246,11 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
   });
 
   it('keeps runs across a reload', async () => {
+    // The page stores a run once the worker has sent its model.json, which can be after the
+    // state change that ended the previous step. The Runs tab lists the record once it is
+    // stored, so the reload waits for it.
+    await openTab(page, 'Runs');
+    await page.locator('[data-testid=runs-table] tr').filter({ hasText: /done|stopped/ }).first().waitFor({ timeout: 30_000 });
     const hash = new URL(page.url()).hash;
     await page.reload();
     await openTab(page, 'Runs');
