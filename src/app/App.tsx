@@ -1,6 +1,6 @@
 import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { encodeSpecHash } from '../core/spec/url';
-import { BACKEND_ORDER, type BackendName } from '../worker/protocol';
+import { BACKEND_ORDER, type BackendName, type LutImplementationName } from '../worker/protocol';
 import { useRunStore, useServices, useSpecStore } from './context';
 import { DataPanel } from './panels/DataPanel';
 import { ExportPanel } from './panels/ExportPanel';
@@ -16,6 +16,13 @@ const TrainPanel = lazy(() => import('./panels/TrainPanel').then((module) => ({ 
 const TABS = ['Network', 'Data', 'Training', 'Inspect', 'Export', 'Spec', 'Runs'] as const;
 type Tab = (typeof TABS)[number];
 
+/** Badge label of each implementation of the LUT op. */
+const LUT_IMPLEMENTATION_LABELS: Record<LutImplementationName, string> = {
+  webgpu: 'fused WGSL LUT kernels',
+  js: 'JavaScript LUT kernels',
+  reference: 'reference LUT op in tfjs ops',
+};
+
 function BackendBadge() {
   const { bridge } = useServices();
   const report = useRunStore((s) => s.backend);
@@ -24,8 +31,14 @@ function BackendBadge() {
   const skipped = report?.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
   return (
     <div className="backend">
-      <span className="badge" data-testid="backend" data-backend={report?.active ?? ''} title={skipped ? `skipped: ${skipped}` : undefined}>
-        {report ? `Backend: ${report.active}` : 'Starting backend…'}
+      <span
+        className="badge"
+        data-testid="backend"
+        data-backend={report?.active ?? ''}
+        data-lut-implementation={report?.lutImplementation ?? ''}
+        title={skipped ? `skipped: ${skipped}` : undefined}
+      >
+        {report ? `Backend: ${report.active} (${LUT_IMPLEMENTATION_LABELS[report.lutImplementation]})` : 'Starting backend…'}
       </span>
       <select aria-label="force backend" value={forced ?? 'auto'} disabled={state === 'training'} onChange={(e) => bridge.init(e.target.value === 'auto' ? undefined : (e.target.value as BackendName))}>
         <option value="auto">auto</option>

@@ -34,12 +34,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function timeMedian(reps: number, run: () => void): number {
-  run();
+async function timeMedian(reps: number, run: () => unknown): Promise<number> {
+  await run();
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     const start = performance.now();
-    run();
+    await run();
     times.push(performance.now() - start);
   }
   return median(times);
@@ -71,11 +71,11 @@ async function main(): Promise<void> {
     : { model: buildModel(spec, data.train.featureCount, data.train.classes), inputShape: data.train.sampleShape };
 
   const test = data.test;
-  const netlist = modelToNetlist(model, inputShape);
+  const netlist = await modelToNetlist(model, inputShape);
   const vectors = signEncodeBits(test.features, model.spec.encoder.threshold);
 
-  const floatMs = timeMedian(reps, () => evaluate(model, test, { binary: true }));
-  const simulatorMs = timeMedian(reps, () => simulateNetlist(netlist, vectors, test.count));
+  const floatMs = await timeMedian(reps, () => evaluate(model, test, { binary: true }));
+  const simulatorMs = await timeMedian(reps, () => simulateNetlist(netlist, vectors, test.count));
   const floatRate = (test.count * 1000) / floatMs;
   const simulatorRate = (test.count * 1000) / simulatorMs;
 
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const subset: Dataset = { ...test, count: referenceCount, features: test.features.subarray(0, referenceCount * test.featureCount), labels: test.labels.subarray(0, referenceCount) };
   await useBackend('cpu');
   setLutImplementation('reference');
-  const referenceMs = timeMedian(1, () => evaluate(model, subset, { binary: true, batchSize: 2 }));
+  const referenceMs = await timeMedian(1, () => evaluate(model, subset, { binary: true, batchSize: 2 }));
   setLutImplementation('auto');
   const referenceRate = (referenceCount * 1000) / referenceMs;
 

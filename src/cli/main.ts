@@ -126,7 +126,7 @@ async function commandTrain(specPath: string, options: { backend: string; runs: 
   const model = buildModel(spec, data.train.featureCount, data.train.classes);
   report(`${spec.name}: ${model.layers.length} layers, ${data.train.count} train / ${data.test.count} test samples of ${data.train.name}, backend ${backend}, ${lutThreadStats().helpers} helper threads`);
   try {
-    modelToNetlist(model, data.train.sampleShape);
+    await modelToNetlist(model, data.train.sampleShape);
   } catch (error) {
     if (!(error instanceof ExportError)) throw error;
     process.stderr.write(`warning: this network cannot be exported to Verilog: ${error.message}. Training goes on and saves model.json.\n`);
@@ -160,10 +160,10 @@ async function commandTrain(specPath: string, options: { backend: string; runs: 
   mkdirSync(options.runs, { recursive: true });
   const folder = createFreshFolder(join(options.runs, `${spec.name}-${timestamp()}`));
   writeFileSync(join(folder, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  writeFileSync(join(folder, 'model.json'), JSON.stringify(saveCheckpoint(model, data.train.sampleShape, metrics)));
+  writeFileSync(join(folder, 'model.json'), JSON.stringify(await saveCheckpoint(model, data.train.sampleShape, metrics)));
   let exported;
   try {
-    exported = exportModel(model, data.train.sampleShape, data.test, { registered: options.registered });
+    exported = await exportModel(model, data.train.sampleShape, data.test, { registered: options.registered });
   } catch (error) {
     if (!(error instanceof ExportError)) throw error;
     throw new ExportError(`${error.message}. The trained model is saved: ${join(folder, 'model.json')} and metrics.json`);
@@ -186,7 +186,7 @@ async function commandExport(modelPath: string, options: { backend: string; out?
   await useBackend(options.backend);
   const { model, inputShape }: { model: Model; inputShape: number[] } = loadCheckpoint(json, modelPath);
   const data = loadSpecData(model.spec, dataSources);
-  const exported = exportModel(model, inputShape, data.test, { registered: options.registered });
+  const exported = await exportModel(model, inputShape, data.test, { registered: options.registered });
 
   const parent = options.out ? resolve(options.out) : dirname(resolve(modelPath));
   mkdirSync(parent, { recursive: true });

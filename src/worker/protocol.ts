@@ -6,17 +6,30 @@
 import type { Netlist } from '../core/hardware/netlist';
 import type { Spec } from '../core/spec/schema';
 import type { BatchProgress, EpochMetrics } from '../core/train/loop';
+import type { LutImplementation } from '../core/lut/op';
+
+/** An implementation of the LUT op that runs, as `getLutImplementation` returns it. */
+export type LutImplementationName = Exclude<LutImplementation, 'auto'>;
 
 /** tfjs backends the worker can run, in the order it tries them. */
 export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
 /** Backend that runs, with the reason each one before it in BACKEND_ORDER was skipped. */
-export interface BackendReport {
+export interface BackendSelection {
   active: BackendName;
   /** The backend the user forced, when not chosen automatically. */
   forced?: BackendName;
   skipped: { backend: BackendName; reason: string }[];
+}
+
+/** The selected backend and the implementation of the LUT op that runs on it. */
+export interface BackendReport extends BackendSelection {
+  /**
+   * Kernels of the LUT op: 'webgpu' runs fused WGSL kernels on the GPU, 'js' runs typed-array
+   * kernels on the CPU that read their inputs with dataSync, and 'reference' composes tfjs ops.
+   */
+  lutImplementation: LutImplementationName;
 }
 
 /** A file the user dropped on the page. */

@@ -2,27 +2,35 @@
  * The training session behind the worker: keeps the data, the model and the run, and turns
  * requests into events. It owns no backend choice and no `self`, so Node tests drive it
  * directly with the cpu backend.
+ *
+ * Every tensor read here and in the core code it calls is asynchronous, because the webgpu
+ * backend's synchronous read returns zeros in headless Chromium on SwiftShader. Such reads
+ * yield to the event loop, so a request that reads the model (netlist, export, model.json)
+ * could interleave with a training batch that changes it. The session therefore runs those
+ * requests only between batches.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DataSplit, Dataset } from '../core/data/dataset';
 import { parseCsv } from '../core/data/csv';
 import { idxPairToDataset } from '../core/data/idx';
-import { DataError, DeepLutError } from '../core/errors';
+import { DataError, DeepLutError, ExportError } from '../core/errors';
 import { exportModel } from '../core/hardware/export';
 import { modelToNetlist } from '../core/hardware/from-model';
+import { getLutImplementation } from '../core/lut/op';
+import { readAndDispose } from '../core/read';
 import type { Spec } from '../core/spec/schema';
 import { parseSpec } from '../core/spec/validate';
 import { loadCheckpoint, saveCheckpoint } from '../core/train/checkpoint';
 import { loadSpecData, type DataSources } from '../core/train/data';
 import { train, type BatchProgress, type EpochMetrics } from '../core/train/loop';
 import { buildModel, type Model } from '../core/train/model';
-import { SAMPLE_PREVIEW_COUNT, type BackendName, type BackendReport, type DataSummary, type RunState, type UploadedFile, type WorkerEvent, type WorkerRequest } from './protocol';
+import { SAMPLE_PREVIEW_COUNT, type BackendName, type BackendSelection, type DataSummary, type RunState, type UploadedFile, type WorkerEvent, type WorkerRequest } from './protocol';
 
 /** Services the session needs from its host: sending events, the embedded data and backends. */
 export interface SessionHost {
   post(event: WorkerEvent, transfer?: Transferable[]): void;
   loadEmbeddedMnist(): Promise<Dataset>;
-  selectBackend(forced?: BackendName): Promise<BackendReport>;
+  selectBackend(forced?: BackendName): Promise<BackendSelection>;
 }
 
 /** Shortest time between two batch events, in ms, so the page redraws its curves at most 4 times a second. */
@@ -79,6 +87,12 @@ export class TrainingSession {
   private epochOffset = 0;
   private history: EpochMetrics[] = [];
   private lastBatchEvent = 0;
+  /** Whether the run may change the model now, from its start until it waits before a batch. */
+  private modelChanging = false;
+  /** Count of requests that read the model, waiting or running. The run waits before a batch while any exist. */
+  private modelReaders = 0;
+  private wakeReaders: (() => void)[] = [];
+  private wakeRun: (() => void)[] = [];
 
   constructor(private readonly host: SessionHost) {}
 
@@ -101,7 +115,7 @@ export class TrainingSession {
   private async dispatch(request: WorkerRequest): Promise<void> {
     switch (request.type) {
       case 'init':
-        this.host.post({ type: 'backend', report: await this.host.selectBackend(request.backend) });
+        await this.selectBackend(request.backend);
         return;
       case 'load-data':
         await this.loadData(parseSpec(request.spec), request.files, { answer: true, id: request.id });
@@ -133,28 +147,26 @@ export class TrainingSession {
         this.setState('idle');
         return;
       case 'netlist': {
-        const netlist = modelToNetlist(this.requireModel(), this.requireData().train.sampleShape);
+        const netlist = await this.readModel((model, data) => modelToNetlist(model, data.train.sampleShape));
         this.host.post({ type: 'netlist', netlist });
         return;
       }
       case 'export': {
-        const data = this.requireData();
-        const result = exportModel(this.requireModel(), data.train.sampleShape, data.test, { registered: false });
+        const result = await this.readModel((model, data) => exportModel(model, data.train.sampleShape, data.test, { registered: false }));
         const files: [string, string][] = [...result.files].filter((entry): entry is [string, string] => typeof entry[1] === 'string');
         this.host.post({ type: 'export', files, zip: result.zip, testAccuracy: result.testAccuracy }, [result.zip.buffer as ArrayBuffer]);
         return;
       }
       case 'save-model': {
-        const model = this.requireModel();
-        const json = JSON.stringify(saveCheckpoint(model, this.requireData().train.sampleShape, { history: this.history }));
-        this.host.post({ type: 'model', json, spec: model.spec });
+        const checkpoint = await this.readModel((model, data) => saveCheckpoint(model, data.train.sampleShape, { history: this.history }));
+        this.host.post({ type: 'model', json: JSON.stringify(checkpoint), spec: checkpoint.spec });
         return;
       }
       case 'load-model':
         await this.loadModel(request.json, request.files);
         return;
       case 'probe': {
-        const sum = tf.tidy(() => tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])).sum().dataSync()[0]);
+        const [sum] = await readAndDispose(tf.tidy(() => tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])).sum()));
         this.host.post({ type: 'probe', backend: tf.getBackend(), sum });
         return;
       }
@@ -164,6 +176,49 @@ export class TrainingSession {
   private setState(state: RunState): void {
     this.state = state;
     this.host.post({ type: 'state', state });
+  }
+
+  /**
+   * Activates a backend and moves the model, if any, onto it. Left alone, tfjs would move each
+   * tensor on its first use with a synchronous read from the old backend. That read returns
+   * zeros on webgpu in headless Chromium, so a checkpoint moves the model with asynchronous
+   * reads instead. A paused run ends first, because its optimizer keeps tensors of the old
+   * backend.
+   */
+  private async selectBackend(forced?: BackendName): Promise<void> {
+    await this.stop();
+    // Without a model no backend may be initialized yet, and tf.getBackend() would start one.
+    const previousBackend = this.model ? tf.getBackend() : undefined;
+    const selection = await this.host.selectBackend(forced);
+    if (this.model && tf.getBackend() !== previousBackend) {
+      // tfjs reads each tensor from the backend that stores it, so the old model is still readable.
+      const checkpoint = await saveCheckpoint(this.model, this.requireData().train.sampleShape);
+      const moved = loadCheckpoint(checkpoint).model;
+      this.model.dispose();
+      this.model = moved;
+    }
+    this.host.post({ type: 'backend', report: { ...selection, lutImplementation: getLutImplementation() } });
+  }
+
+  /**
+   * Runs `read` on the current model and data once no training batch is changing the model, and
+   * keeps the run waiting before its next batch until `read` has finished.
+   */
+  private async readModel<T>(read: (model: Model, data: DataSplit) => Promise<T>): Promise<T> {
+    this.modelReaders++;
+    try {
+      while (this.modelChanging) await new Promise<void>((resolve) => this.wakeReaders.push(resolve));
+      return await read(this.requireModel(), this.requireData());
+    } finally {
+      this.modelReaders--;
+      if (this.modelReaders === 0) for (const wake of this.wakeRun.splice(0)) wake();
+    }
+  }
+
+  /** Marks whether the run may change the model now, and lets waiting readers in when not. */
+  private setModelChanging(changing: boolean): void {
+    this.modelChanging = changing;
+    if (!changing) for (const wake of this.wakeReaders.splice(0)) wake();
   }
 
   private requireModel(): Model {
@@ -216,6 +271,8 @@ export class TrainingSession {
     this.stepsAllowed = stepOnly ? 1 : 0;
     this.abort = new AbortController();
     this.setState(stepOnly ? 'paused' : 'training');
+    // Memorize changes the model before the first batch, so readers wait from the start.
+    this.setModelChanging(true);
     this.run = this.train(this.model, data, this.abort.signal);
   }
 
@@ -232,8 +289,18 @@ export class TrainingSession {
     await this.run;
   }
 
-  /** Awaited by the loop before each batch: passes while running or with a step allowed, waits while paused. */
+  /**
+   * Awaited by the loop before each batch. Lets requests that read the model run, then passes
+   * while running or with a step allowed, and waits while paused.
+   */
   private async beforeBatch(signal: AbortSignal): Promise<void> {
+    this.setModelChanging(false);
+    await this.waitForPause(signal);
+    while (this.modelReaders > 0) await new Promise<void>((resolve) => this.wakeRun.push(resolve));
+    this.setModelChanging(true);
+  }
+
+  private async waitForPause(signal: AbortSignal): Promise<void> {
     while (this.paused && !signal.aborted) {
       if (this.stepsAllowed > 0) {
         this.stepsAllowed--;
@@ -244,13 +311,16 @@ export class TrainingSession {
     }
   }
 
-  private tableBits(model: Model, data: DataSplit): Uint8Array[] | undefined {
+  private async tableBits(model: Model, data: DataSplit): Promise<Uint8Array[] | undefined> {
+    let netlist;
     try {
-      return modelToNetlist(model, data.train.sampleShape).layers.map((layer) => layer.truthTables);
-    } catch {
+      netlist = await modelToNetlist(model, data.train.sampleShape);
+    } catch (error) {
       // Models with layers that have no hardware form have no truth tables to compare.
-      return undefined;
+      if (error instanceof ExportError) return undefined;
+      throw error;
     }
+    return netlist.layers.map((layer) => layer.truthTables);
   }
 
   private onBatch(progress: BatchProgress): void {
@@ -261,17 +331,17 @@ export class TrainingSession {
   }
 
   private async train(model: Model, data: DataSplit, signal: AbortSignal): Promise<void> {
-    let before = this.tableBits(model, data);
     const offset = this.epochOffset;
     try {
+      let before = await this.tableBits(model, data);
       const result = await train(model, data, {
         signal,
         initialize: offset === 0,
         beforeBatch: () => this.beforeBatch(signal),
         onBatch: (progress) => this.onBatch(progress),
-        onEpoch: (metrics) => {
+        onEpoch: async (metrics) => {
           const shifted = { ...metrics, epoch: metrics.epoch + offset };
-          const after = this.tableBits(model, data);
+          const after = await this.tableBits(model, data);
           const flippedBits = after && before ? after.map((bits, l) => countDifferences(bits, before![l])) : [];
           before = after;
           this.history.push(shifted);
@@ -286,6 +356,7 @@ export class TrainingSession {
     } finally {
       this.paused = false;
       this.run = undefined;
+      this.setModelChanging(false);
     }
   }
 

@@ -13,15 +13,22 @@ import { SKIP_BROWSER, launchChromium, startPreviewServer, type BrowserSession, 
 
 /**
  * End-to-end test of the production build of the playground in headless Chromium: build a
- * network by clicking, train a synthetic task, look inside a table, export, and share the
- * experiment by URL. The steps share one page and run in order.
+ * network by clicking, train a synthetic task on WebGPU (SwiftShader) with the fused WGSL LUT
+ * kernels, look inside a table, export, move the model to wasm, and share the experiment by
+ * URL. The steps share one page and run in order.
  */
+
+interface RunStoreState {
+  history: { epoch: number; trainAccuracy: number; testAccuracy: number; tensors: number }[];
+  netlist?: { layers: { inputs: Int32Array }[] };
+  exported?: { files: [string, string][]; testAccuracy: number };
+}
 
 interface PageHandle {
   deeplut: {
     probe(): Promise<{ backend: string; sum: number }>;
     specStore: { getState(): { spec: unknown } };
-    runStore: { getState(): { netlist?: { layers: { inputs: Int32Array }[] } } };
+    runStore: { getState(): RunStoreState; subscribe(listener: (state: RunStoreState, previous: RunStoreState) => void): () => void };
   };
 }
 
@@ -47,6 +54,8 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
   let sharedUrl = '';
   let longestTask = 0;
   let modelPath = '';
+  /** Text files of the bundle exported after training on WebGPU. */
+  let exportedFiles = new Map<string, string>();
 
   beforeAll(async () => {
     // The production build: minified, with the .wasm files and workers as users get them.
@@ -62,30 +71,17 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     if (longestTask > 0) console.log(`largest main-thread long task while training: ${longestTask.toFixed(0)} ms`);
   });
 
-  it('reports the backend the worker runs', async () => {
+  it('runs WebGPU with the fused WGSL LUT kernels by default', async () => {
     await page.goto(server.url);
     await page.waitForSelector('[data-testid=backend][data-backend]:not([data-backend=""])', { timeout: 60_000 });
-    const shown = await page.getAttribute('[data-testid=backend]', 'data-backend');
+    // WebGPU comes first in the order. The worker reads only asynchronously on webgpu, where
+    // SwiftShader returns zeros from synchronous reads, so WebGPU runs and nothing is skipped.
+    expect(await page.getAttribute('[data-testid=backend]', 'data-backend')).toBe('webgpu');
+    expect(await page.getAttribute('[data-testid=backend]', 'data-lut-implementation')).toBe('webgpu');
+    expect(await page.textContent('[data-testid=backend]')).toBe('Backend: webgpu (fused WGSL LUT kernels)');
+    expect(await page.locator('[data-testid=backend-skipped]').count()).toBe(0);
     const probe = await page.evaluate(() => (window as unknown as PageHandle).deeplut.probe());
-    expect(probe.backend).toBe(shown);
-    expect(probe.sum).toBe(512);
-    // WebGPU comes first. SwiftShader's WebGPU returns zeros from synchronous reads in
-    // workers, so here the worker usually skips it. Every skipped backend needs a reason.
-    const order = ['webgpu', 'webgl', 'wasm', 'cpu'];
-    expect(order).toContain(shown);
-    const skipped = order.slice(0, order.indexOf(shown!));
-    if (skipped.length > 0) {
-      const text = await page.textContent('[data-testid=backend-skipped]');
-      for (const backend of skipped) expect(text).toMatch(new RegExp(`${backend}: \\S`));
-    }
-  });
-
-  it('switches to a forced backend', async () => {
-    // wasm is the fastest backend on a machine without a GPU, so the rest of the test uses it.
-    await page.getByLabel('force backend').selectOption('wasm');
-    await page.waitForSelector('[data-testid=backend][data-backend=wasm]', { timeout: 30_000 });
-    const probe = await page.evaluate(() => (window as unknown as PageHandle).deeplut.probe());
-    expect(probe).toEqual({ backend: 'wasm', sum: 512 });
+    expect(probe).toEqual({ backend: 'webgpu', sum: 512 });
   });
 
   it('builds a network by clicking', async () => {
@@ -116,7 +112,7 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     expect(await page.textContent('[data-testid=layer-1] [data-testid=layer-stats]')).toContain('6 → 16 · 128 tables · 1,024 weights');
   });
 
-  it('trains and updates the curves with a responsive page', async () => {
+  it('trains on WebGPU and updates the curves with a responsive page', async () => {
     await openTab(page, 'Training');
     await page.getByLabel('epochs').fill('3');
     await page.getByLabel('batch size').fill('32');
@@ -133,6 +129,14 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     await waitForState(page, ['done'], 120_000);
     longestTask = await page.evaluate(() => (window as unknown as { longestTask: number }).longestTask);
     expect(await page.textContent('[data-testid=epoch-summary]')).toMatch(/^Epoch 3: /);
+    expect(await page.getAttribute('[data-testid=backend]', 'data-lut-implementation')).toBe('webgpu');
+    const history = await page.evaluate(() => (window as unknown as PageHandle).deeplut.runStore.getState().history);
+    expect(history.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    // Chance is 50% on the 6-bit majority, and the binary model reaches about 97% here.
+    expect(history[2].testAccuracy).toBeGreaterThan(0.8);
+    expect(history[2].trainAccuracy).toBeGreaterThan(0.8);
+    // No tensor leaks on the webgpu backend from epoch to epoch.
+    expect(new Set(history.map((m) => m.tensors)).size).toBe(1);
     // The charts render deferred values, so they may lag the summary by a frame.
     await expect.poll(() => page.locator('[data-testid=chart-accuracy] .recharts-line-curve').count()).toBe(3);
     await expect.poll(() => page.locator('[data-testid=chart-loss] .recharts-line-curve').count()).toBe(2);
@@ -163,9 +167,12 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     await other.close();
   });
 
-  it('exports the same Verilog as the core exporter', async () => {
+  it('exports the WebGPU-trained model as the core exporter does', async () => {
+    // The worker rejects the export unless the netlist's classes equal the model's binary
+    // inference, run on webgpu, for every test sample.
     await openTab(page, 'Export');
     await page.waitForSelector('[data-testid=export-summary]', { timeout: 60_000 });
+    expect(await page.getAttribute('[data-testid=backend]', 'data-backend')).toBe('webgpu');
     await page.waitForSelector('.monaco-host[data-ready=true]', { timeout: 60_000 });
     const [zipDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download bundle (.zip)' }).click()]);
     const zipPath = join(downloads, 'bundle.zip');
@@ -184,14 +191,45 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
         throw new Error('the test trains a synthetic task');
       },
     });
-    const reference = exportModel(model, inputShape, data.test, { registered: false });
+    const reference = await exportModel(model, inputShape, data.test, { registered: false });
     const zipped = unzipSync(new Uint8Array(readFileSync(zipPath)));
     const verilogNames = [...reference.files.keys()].filter((name) => name.endsWith('.v'));
     expect(verilogNames.length).toBeGreaterThan(1);
     expect(Object.keys(zipped).sort()).toEqual([...reference.files.keys()].sort());
     for (const name of verilogNames) expect(strFromU8(zipped[name]), name).toBe(reference.files.get(name));
     expect(strFromU8(zipped['expected.hex'])).toBe(reference.files.get('expected.hex'));
+    // The binary inference on webgpu in the worker and on cpu here classify alike.
+    const workerExport = await page.evaluate(() => (window as unknown as PageHandle).deeplut.runStore.getState().exported);
+    expect(workerExport?.testAccuracy).toBe(reference.testAccuracy);
+    exportedFiles = new Map(workerExport!.files);
     model.dispose();
+  });
+
+  it('moves the trained model to a forced backend', async () => {
+    // wasm is the fastest backend on a machine without a GPU, so the rest of the test uses it.
+    await page.getByLabel('force backend').selectOption('wasm');
+    await page.waitForSelector('[data-testid=backend][data-backend=wasm]', { timeout: 30_000 });
+    expect(await page.getAttribute('[data-testid=backend]', 'data-lut-implementation')).toBe('js');
+    const probe = await page.evaluate(() => (window as unknown as PageHandle).deeplut.probe());
+    expect(probe).toEqual({ backend: 'wasm', sum: 512 });
+
+    // The worker moved the model with asynchronous reads, so the same bundle comes out of wasm.
+    const nextExport = page.evaluate(
+      () =>
+        new Promise<[string, string][]>((resolve) => {
+          const store = (window as unknown as PageHandle).deeplut.runStore;
+          const unsubscribe = store.subscribe((state, previous) => {
+            if (state.exported && state.exported !== previous.exported) {
+              unsubscribe();
+              resolve(state.exported.files);
+            }
+          });
+        }),
+    );
+    await page.getByRole('button', { name: 'Generate Verilog' }).click();
+    const files = new Map(await nextExport);
+    expect([...files.keys()].sort()).toEqual([...exportedFiles.keys()].sort());
+    for (const [name, text] of files) expect(text, name).toBe(exportedFiles.get(name));
   });
 
   it('pauses, steps and resumes training', async () => {
@@ -208,6 +246,11 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
   });
 
   it('keeps runs across a reload', async () => {
+    // The page stores a run once the worker has sent its model.json, which can be after the
+    // state change that ended the previous step. The Runs tab lists the record once it is
+    // stored, so the reload waits for it.
+    await openTab(page, 'Runs');
+    await page.locator('[data-testid=runs-table] tr').filter({ hasText: /done|stopped/ }).first().waitFor({ timeout: 30_000 });
     const hash = new URL(page.url()).hash;
     await page.reload();
     await openTab(page, 'Runs');

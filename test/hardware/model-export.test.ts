@@ -68,10 +68,10 @@ function writeFolder(files: Map<string, string | Uint8Array>): string {
 }
 
 describe('trained model export', () => {
-  it('netlist simulator equals the binary model on the whole test split', () => {
-    const reference = evaluate(model, data.test, { binary: true });
+  it('netlist simulator equals the binary model on the whole test split', async () => {
+    const reference = await evaluate(model, data.test, { binary: true });
     expect(reference.accuracy).toBeGreaterThan(0.5);
-    const exported = exportModel(model, [28, 28], data.test, { registered: false });
+    const exported = await exportModel(model, [28, 28], data.test, { registered: false });
     const simulated = simulateNetlist(exported.netlist, signEncodeBits(data.test.features, 127), data.test.count);
     expect(Array.from(simulated.predictions)).toEqual(Array.from(reference.predictions));
     // The class scores are the popcounts behind the model's logits: 2 * popcount - n = logit / |gamma|.
@@ -81,15 +81,15 @@ describe('trained model export', () => {
   });
 
   it.each([false, true])('iverilog matches every test sample, registered %s', async (registered) => {
-    const exported = exportModel(model, [28, 28], data.test, { registered });
+    const exported = await exportModel(model, [28, 28], data.test, { registered });
     const result = await runIverilog(writeFolder(exported.files));
     expect(result.summary).toMatch(/^samples=400 mismatches=0/);
     expect(result.passed).toBe(true);
     expect(result.accuracy).toBeCloseTo(exported.testAccuracy, 4);
   });
 
-  it('verilator lint is clean on the exported modules', () => {
-    const exported = exportModel(model, [28, 28], data.test, { registered: true });
+  it('verilator lint is clean on the exported modules', async () => {
+    const exported = await exportModel(model, [28, 28], data.test, { registered: true });
     const folder = writeFolder(exported.files);
     const modules = [...exported.files.keys()].filter((name) => name.endsWith('.v') && name !== 'deeplut_tb.v');
     const lint = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', 'deeplut_top', ...modules], { cwd: folder, encoding: 'utf8' });
@@ -99,7 +99,7 @@ describe('trained model export', () => {
   });
 
   it('testbench fails when one expected class is flipped', async () => {
-    const exported = exportModel(model, [28, 28], data.test, { registered: false });
+    const exported = await exportModel(model, [28, 28], data.test, { registered: false });
     const files = new Map(exported.files);
     const lines = (files.get('expected.hex') as string).split('\n');
     lines[17] = ((parseInt(lines[17], 16) + 1) % 10).toString(16);

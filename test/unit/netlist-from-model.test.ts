@@ -18,7 +18,7 @@ function smallModel(layers: unknown[], inputWidth = 4, classes = 2) {
 }
 
 describe('BatchNorm and Sign folding', () => {
-  it('gives the hand-computed thresholds', () => {
+  it('gives the hand-computed thresholds', async () => {
     const model = smallModel([{ type: 'BinaryLinear', out: 4 }, { type: 'BatchNorm', epsilon: 1e-5 }, { type: 'Sign' }, { type: 'LutLinear', out: 2, k: 2 }]);
     const norm = model.layers[1] as BatchNorm;
     // The BinaryLinear sum over 4 inputs is S = 2 * popcount - 4.
@@ -31,7 +31,7 @@ describe('BatchNorm and Sign folding', () => {
     norm.movingMean.assign(tf.tensor1d([0, 1, 0, 0]));
     norm.movingVariance.assign(tf.tensor1d([1, 4, 0, 1]));
 
-    const netlist = modelToNetlist(model, [4]);
+    const netlist = await modelToNetlist(model, [4]);
     const activation = netlist.layers[0].activation as ThresholdActivation;
     expect(activation.kind).toBe('threshold');
     expect(Array.from(activation.thresholds)).toEqual([2, 3, 3, 5]);
@@ -39,47 +39,47 @@ describe('BatchNorm and Sign folding', () => {
     expect(netlist.layers[1].activation.kind).toBe('score');
   });
 
-  it('folds a Sign without BatchNorm to popcount >= n / 2', () => {
+  it('folds a Sign without BatchNorm to popcount >= n / 2', async () => {
     const model = smallModel([{ type: 'BinaryLinear', out: 3 }, { type: 'Sign' }, { type: 'BinaryLinear', out: 2 }], 5);
-    const activation = modelToNetlist(model, [5]).layers[0].activation as ThresholdActivation;
+    const activation = (await modelToNetlist(model, [5])).layers[0].activation as ThresholdActivation;
     // sign(2p - 5) = +1 for p >= 3 (sign(0) = +1 cannot occur with an odd width).
     expect(Array.from(activation.thresholds)).toEqual([3, 3, 3]);
   });
 });
 
 describe('table export', () => {
-  it('reads truth table bits as latent entry >= 0', () => {
+  it('reads truth table bits as latent entry >= 0', async () => {
     const model = smallModel([{ type: 'LutLinear', out: 2, k: 2, mask: { kind: 'minimal' } }]);
     const layer = model.layers[0] as LutLinear;
     layer.setEntries(new Float32Array([0.5, -0.1, 0, -1, 1, 1, -0.3, 0.2, -1, -1, -1, 1, 0.1, 0.2, -0.2, 0.9]));
-    const netlist = modelToNetlist(model, [4]);
+    const netlist = await modelToNetlist(model, [4]);
     expect(netlist.layers[0].k).toBe(2);
     expect(Array.from(netlist.layers[0].inputs)).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
     expect(Array.from(netlist.layers[0].truthTables)).toEqual([1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1, 1, 0, 1]);
   });
 
-  it('exports BinaryLinear weights as identity and inverter tables', () => {
+  it('exports BinaryLinear weights as identity and inverter tables', async () => {
     const model = smallModel([{ type: 'BinaryLinear', out: 2 }], 3);
     (model.layers[0] as BinaryLinear).weights.assign(tf.tensor2d([[0.2, -0.2], [-0.7, 0], [0.1, 0.4]]));
-    const layer = modelToNetlist(model, [3]).layers[0];
+    const layer = (await modelToNetlist(model, [3])).layers[0];
     expect(layer.k).toBe(1);
     // Neuron 0 weights (+, -, +), neuron 1 weights (-, +, +).
     expect(Array.from(layer.truthTables)).toEqual([0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 1]);
   });
 
-  it('rejects a Dense layer by name', () => {
+  it('rejects a Dense layer by name', async () => {
     const model = smallModel([{ type: 'Dense', out: 4 }, { type: 'Sign' }, { type: 'LutLinear', out: 2, k: 2 }]);
-    expect(() => modelToNetlist(model, [4])).toThrow(new ExportError('layers[0] Dense: Dense layers have no hardware form; replace it with LutLinear or BinaryLinear to export the model'));
+    await expect(modelToNetlist(model, [4])).rejects.toThrow(new ExportError('layers[0] Dense: Dense layers have no hardware form; replace it with LutLinear or BinaryLinear to export the model'));
   });
 
-  it('rejects a BatchNorm after the output layer', () => {
+  it('rejects a BatchNorm after the output layer', async () => {
     const model = smallModel([{ type: 'LutLinear', out: 2, k: 2 }, { type: 'BatchNorm' }]);
-    expect(() => modelToNetlist(model, [4])).toThrow(/layers\[1\] BatchNorm: the output layer's class scores must be its popcounts/);
+    await expect(modelToNetlist(model, [4])).rejects.toThrow(/layers\[1\] BatchNorm: the output layer's class scores must be its popcounts/);
   });
 
-  it('rejects an output layer with gamma 0', () => {
+  it('rejects an output layer with gamma 0', async () => {
     const model = smallModel([{ type: 'LutLinear', out: 2, k: 2 }]);
     (model.layers[0] as LutLinear).gamma.assign(tf.scalar(0));
-    expect(() => modelToNetlist(model, [4])).toThrow(/gamma is 0 or too small/);
+    await expect(modelToNetlist(model, [4])).rejects.toThrow(/gamma is 0 or too small/);
   });
 });

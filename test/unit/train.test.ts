@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSplit } from '../../src/core/data/dataset';
 import { loadEmbeddedMnist, readIdxPair } from '../../src/core/data/node';
 import { CheckpointError } from '../../src/core/errors';
 import { memorizeLayer } from '../../src/core/initializers/memorize';
 import { LutLinear } from '../../src/core/layers/lut-linear';
+import { setLutImplementation } from '../../src/core/lut/op';
 import { Random } from '../../src/core/random';
 import { parseSpec } from '../../src/core/spec/validate';
 import { loadCheckpoint, saveCheckpoint } from '../../src/core/train/checkpoint';
@@ -12,6 +13,7 @@ import { loadSpecData } from '../../src/core/train/data';
 import { evaluate } from '../../src/core/train/evaluate';
 import { train } from '../../src/core/train/loop';
 import { buildModel } from '../../src/core/train/model';
+import { simulateAsyncOnlyReads } from './async-reads';
 
 const sources = { embeddedMnist: loadEmbeddedMnist, idxPair: (a: string, b: string, c?: number) => readIdxPair(a, b, { classes: c }) };
 
@@ -48,9 +50,9 @@ describe('reproducibility', () => {
     const runs = [];
     for (let i = 0; i < 2; i++) {
       const model = buildModel(smallSpec(), 784, 10);
-      const initial = saveCheckpoint(model, [28, 28]);
+      const initial = await saveCheckpoint(model, [28, 28]);
       const result = await train(model, data);
-      runs.push({ initial, final: saveCheckpoint(model, [28, 28]), history: result.history.map(({ seconds, samplesPerSecond, ...rest }) => rest) });
+      runs.push({ initial, final: await saveCheckpoint(model, [28, 28]), history: result.history.map(({ seconds, samplesPerSecond, ...rest }) => rest) });
       model.dispose();
     }
     expect(runs[1].initial.layers).toEqual(runs[0].initial.layers);
@@ -91,17 +93,102 @@ describe('training', () => {
 
     // Expansion on its own keeps every output of the binary model.
     const fresh = buildModel(spec, 784, 10);
-    const before = evaluate(fresh, data.test, { binary: true }).logits;
+    const before = (await evaluate(fresh, data.test, { binary: true })).logits;
     for (const layer of fresh.lutLayers()) layer.expand();
-    const after = evaluate(fresh, data.test, { binary: true }).logits;
+    const after = (await evaluate(fresh, data.test, { binary: true })).logits;
     expect(after).toEqual(before);
     model.dispose();
     fresh.dispose();
   });
 });
 
+describe('expansion', () => {
+  it('sets each entry to the latent weight times s_p,0', async () => {
+    const spec = smallSpec({ phases: [{ epochs: 1, inputExpanded: false }, { epochs: 1, inputExpanded: true }] });
+    const model = buildModel(spec, 784, 10);
+    const layer = model.lutLayers()[0];
+    const latent = Float32Array.from(await layer.weights.data());
+    latent[0] = 0;
+    latent[1] = -0.5;
+    layer.weights.assign(tf.tensor2d(latent, [latent.length, 1]));
+
+    layer.expand();
+    const entries = await layer.weights.data();
+    expect(layer.weights.shape).toEqual([latent.length, 8]);
+    for (let t = 0; t < latent.length; t++) {
+      for (let p = 0; p < 8; p++) expect(Object.is(entries[t * 8 + p], p & 1 ? latent[t] : -latent[t]), `table ${t}, entry ${p}`).toBe(true);
+    }
+    model.dispose();
+  });
+});
+
+describe('asynchronous reads', () => {
+  // The 'js' LUT kernels read with dataSync by design, and the reference composition reads
+  // nothing. It is slow on cpu for wide layers, so these tests train a small synthetic task.
+  const syntheticSpec = (layers: unknown[]) =>
+    parseSpec({ seed: 'async', dataset: { source: 'synthetic', task: 'majority', bits: 8 }, split: { train: 384, test: 128 }, layers, learningRate: 0.05, batchSize: 64, epochs: 2 });
+  const hiddenLayers = [{ type: 'LutLinear', out: 16, k: 3, init: 'memorize' }, { type: 'BatchNorm' }, { type: 'Sign' }];
+  let synthetic: DataSplit;
+
+  beforeAll(() => {
+    setLutImplementation('reference');
+    synthetic = loadSpecData(syntheticSpec([{ type: 'LutLinear', out: 2, k: 2 }]), sources);
+  });
+  afterAll(() => setLutImplementation('auto'));
+
+  it('train reads once per batch, never synchronously', async () => {
+    const spec = syntheticSpec([...hiddenLayers, { type: 'LutLinear', out: 2, k: 2, mask: { kind: 'random', fanIn: 8 } }]);
+    const plain = buildModel(spec, 8, 2);
+    const expected = await train(plain, synthetic);
+    const expectedCheckpoint = await saveCheckpoint(plain, [8]);
+    plain.dispose();
+
+    const model = buildModel(spec, 8, 2);
+    const reads = simulateAsyncOnlyReads();
+    let result;
+    let trainingReads;
+    let checkpoint;
+    try {
+      result = await train(model, synthetic);
+      trainingReads = reads.count;
+      checkpoint = await saveCheckpoint(model, [8]);
+    } finally {
+      reads.restore();
+    }
+    // Memorize reads the 384 samples once. Each epoch has 6 batches of 64, one read each, and
+    // two evaluations of the 128 test samples. The final evaluations of the train and test
+    // splits read once each, because evaluation reads once per 500 samples.
+    expect(trainingReads).toBe(1 + 2 * (6 + 2) + 2);
+    const withoutTimes = (history: typeof result.history) => history.map(({ seconds, samplesPerSecond, ...rest }) => rest);
+    expect(withoutTimes(result.history)).toEqual(withoutTimes(expected.history));
+    expect(result.testAccuracy).toBe(expected.testAccuracy);
+    expect(result.testAccuracy).toBeGreaterThan(0.7);
+    expect(checkpoint).toEqual(expectedCheckpoint);
+    model.dispose();
+  });
+
+  it('memorize gives the same tables without synchronous reads', async () => {
+    const spec = syntheticSpec([...hiddenLayers, { type: 'LutLinear', out: 2, k: 2, mask: { kind: 'random', fanIn: 8 }, init: 'memorize' }]);
+    const plain = buildModel(spec, 8, 2);
+    await memorizeLayer(plain, 3, synthetic.train, new Random('memorize'));
+    const expected = Array.from(await (plain.layers[3] as LutLinear).weights.data());
+    plain.dispose();
+
+    const model = buildModel(spec, 8, 2);
+    const reads = simulateAsyncOnlyReads();
+    try {
+      await memorizeLayer(model, 3, synthetic.train, new Random('memorize'));
+    } finally {
+      reads.restore();
+    }
+    expect(reads.count).toBe(1);
+    expect(Array.from(await (model.layers[3] as LutLinear).weights.data())).toEqual(expected);
+    model.dispose();
+  });
+});
+
 describe('memorize initializer', () => {
-  it('sets each entry to the sign of its vote count', () => {
+  it('sets each entry to the sign of its vote count', async () => {
     // One LutLinear layer over 3 input bits with the minimal mask and k = 2: neuron j has
     // tables reading (x0, x1) and (x2, x0). Two classes, so neuron j targets class j.
     const spec = parseSpec({ seed: 1, layers: [{ type: 'LutLinear', out: 2, k: 2, mask: { kind: 'minimal' }, init: 'memorize' }], encoder: { threshold: 127 } });
@@ -109,7 +196,7 @@ describe('memorize initializer', () => {
     const features = new Uint8Array([255, 0, 0, 255, 255, 0, 0, 0, 255]);
     const labels = new Uint8Array([0, 0, 1]);
     const dataset = { name: 'hand', sampleShape: [3], featureCount: 3, count: 3, features, labels, classes: 2 };
-    memorizeLayer(model, 0, dataset, new Random('tie'));
+    await memorizeLayer(model, 0, dataset, new Random('tie'));
 
     // Samples as bits (x0, x1, x2): (1,0,0) class 0, (1,1,0) class 0, (0,0,1) class 1.
     // Neuron 0 (class 0): positives weigh 1/2 = 0.5, negatives -1.
@@ -152,18 +239,18 @@ describe('checkpoint', () => {
   it('round trip reproduces the outputs', async () => {
     const model = buildModel(smallSpec({ epochs: 1 }), 784, 10);
     await train(model, data);
-    const json = JSON.parse(JSON.stringify(saveCheckpoint(model, [28, 28], { note: 'unit' })));
+    const json = JSON.parse(JSON.stringify(await saveCheckpoint(model, [28, 28], { note: 'unit' })));
     const loaded = loadCheckpoint(json);
     expect(loaded.metrics).toEqual({ note: 'unit' });
-    expect(evaluate(loaded.model, data.test, { binary: true }).logits).toEqual(evaluate(model, data.test, { binary: true }).logits);
-    expect(evaluate(loaded.model, data.test, { binary: false }).logits).toEqual(evaluate(model, data.test, { binary: false }).logits);
+    expect((await evaluate(loaded.model, data.test, { binary: true })).logits).toEqual((await evaluate(model, data.test, { binary: true })).logits);
+    expect((await evaluate(loaded.model, data.test, { binary: false })).logits).toEqual((await evaluate(model, data.test, { binary: false })).logits);
     model.dispose();
     loaded.model.dispose();
   });
 
-  it('rejects corrupt and foreign files', () => {
+  it('rejects corrupt and foreign files', async () => {
     const model = buildModel(smallSpec(), 784, 10);
-    const json = saveCheckpoint(model, [28, 28]);
+    const json = await saveCheckpoint(model, [28, 28]);
     model.dispose();
     expect(() => loadCheckpoint({ ...json, version: 7 })).toThrow(new CheckpointError('model.json has version 7; this DeepLUT reads version 1'));
     expect(() => loadCheckpoint({ hello: 1 })).toThrow(/not a DeepLUT model/);

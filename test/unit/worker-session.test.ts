@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/core/data/dataset';
+import { setLutImplementation } from '../../src/core/lut/op';
 import { parseSpec } from '../../src/core/spec/validate';
 import { isWorkerRequest, type WorkerEvent, type WorkerRequest } from '../../src/worker/protocol';
-import { TrainingSession } from '../../src/worker/session';
+import { TrainingSession, type SessionHost } from '../../src/worker/session';
+import { simulateAsyncOnlyReads, type AsyncOnlyReads } from './async-reads';
 
 const spec = parseSpec({
   name: 'session-test',
@@ -16,14 +19,16 @@ const spec = parseSpec({
   learningRate: 0.05,
 });
 
-function createSession() {
+const cpuOnly: SessionHost['selectBackend'] = async (forced) => ({ active: 'cpu', forced, skipped: [{ backend: 'webgpu', reason: 'no adapter' }] });
+
+function createSession(selectBackend = cpuOnly) {
   const events: WorkerEvent[] = [];
   const session = new TrainingSession({
     post: (event) => events.push(event),
     loadEmbeddedMnist: async (): Promise<Dataset> => {
       throw new Error('not used');
     },
-    selectBackend: async (forced) => ({ active: 'cpu', forced, skipped: [{ backend: 'webgpu', reason: 'no adapter' }] }),
+    selectBackend,
   });
   const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
   const send = (request: WorkerRequest) => session.handle(request);
@@ -64,7 +69,18 @@ describe('training session', () => {
   it('reports the selected backend', async () => {
     const { send, of } = createSession();
     await send({ type: 'init', backend: 'cpu' });
-    expect(of('backend')[0].report).toEqual({ active: 'cpu', forced: 'cpu', skipped: [{ backend: 'webgpu', reason: 'no adapter' }] });
+    expect(of('backend')[0].report).toEqual({ active: 'cpu', forced: 'cpu', lutImplementation: 'js', skipped: [{ backend: 'webgpu', reason: 'no adapter' }] });
+  });
+
+  it('reports a forced LUT implementation', async () => {
+    const { send, of } = createSession();
+    setLutImplementation('reference');
+    try {
+      await send({ type: 'init' });
+    } finally {
+      setLutImplementation('auto');
+    }
+    expect(of('backend')[0].report.lutImplementation).toBe('reference');
   });
 
   it('loads data and sends a preview', async () => {
@@ -156,5 +172,100 @@ describe('training session', () => {
     expect(of('error').map((e) => e.request)).toEqual(['export', 'load-model']);
     expect(of('error')[0].message).toMatch(/no data is loaded|no model yet/);
     expect(of('error')[1].message).toMatch(/model.json is not valid JSON/);
+  });
+});
+
+describe('training session with asynchronous reads only', () => {
+  // The engine reads as the webgpu backend does in headless Chromium. Synchronous reads fail, and
+  // asynchronous ones resolve in a later task. The 'js' LUT kernels read synchronously, so these
+  // tests use the reference op, which does not.
+  const memorizeSpec = parseSpec({ ...spec, layers: spec.layers.map((layer) => (layer.type === 'LutLinear' ? { ...layer, init: 'memorize' } : layer)), epochs: 3 });
+  let reads: AsyncOnlyReads;
+
+  beforeEach(() => {
+    setLutImplementation('reference');
+    reads = simulateAsyncOnlyReads();
+  });
+  afterEach(() => {
+    reads.restore();
+    setLutImplementation('auto');
+  });
+
+  it('trains, inspects, exports and saves', async () => {
+    const { send, of, session, events } = createSession();
+    await send({ type: 'init' });
+    expect(of('backend')[0].report.lutImplementation).toBe('reference');
+    await send({ type: 'probe' });
+    expect(of('probe')[0]).toEqual({ type: 'probe', backend: 'cpu', sum: 512 });
+
+    await send({ type: 'play', spec: memorizeSpec });
+    await session.settled();
+    expect(of('error')).toEqual([]);
+    expect(of('state').map((e) => e.state)).toEqual(['training', 'done']);
+    const history = of('epoch').map((e) => e.metrics);
+    expect(history.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    expect(history.at(-1)!.testAccuracy).toBeGreaterThan(0.6);
+    expect(of('epoch')[0].flippedBits).toHaveLength(2);
+
+    await send({ type: 'netlist' });
+    await send({ type: 'export' });
+    await send({ type: 'save-model' });
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(of('netlist')[0].netlist.layers).toHaveLength(2);
+    expect(of('export')[0].testAccuracy).toBe(history.at(-1)!.testAccuracy);
+    const saved = JSON.parse(of('model')[0].json);
+    expect(saved.metrics.history).toHaveLength(3);
+  });
+
+  it('runs model requests between batches while training', async () => {
+    const { send, of, session } = createSession();
+    // Plain SGD with a large step flips many table entries in every batch, and 600 test samples
+    // take two reads to evaluate. An export that read the model across a batch would therefore
+    // find its netlist disagreeing with the model's inference.
+    const busy = parseSpec({ ...memorizeSpec, epochs: 10, optimizer: 'sgd', learningRate: 1, split: { train: 96, test: 600 } });
+    await send({ type: 'play', spec: busy });
+    await send({ type: 'export' });
+    await until(() => of('batch').length > 0, 'a batch');
+    for (let i = 0; i < 4; i++) {
+      await send({ type: 'export' });
+      await send({ type: 'netlist' });
+      await send({ type: 'save-model' });
+    }
+    expect(of('state').map((e) => e.state)).toEqual(['training']);
+    await session.settled();
+    expect(of('error')).toEqual([]);
+    expect(of('export')).toHaveLength(5);
+    expect(of('netlist')).toHaveLength(4);
+    expect(of('model')).toHaveLength(4);
+    expect(of('state').map((e) => e.state)).toEqual(['training', 'done']);
+  });
+
+  it('moves the model to a newly selected backend', async () => {
+    const { send, of } = createSession(async (forced) => {
+      const active = forced ?? 'cpu';
+      await tf.setBackend(active);
+      return { active, forced, skipped: [] };
+    });
+    try {
+      await send({ type: 'init', backend: 'cpu' });
+      await send({ type: 'step', spec: memorizeSpec });
+      await until(() => of('batch').length === 1, 'one batch');
+      await send({ type: 'netlist' });
+
+      // The reference LUT op trains only on cpu, because the wasm backend lacks the gradient of
+      // gather, but it runs inference on wasm.
+      await send({ type: 'init', backend: 'wasm' });
+      expect(of('error')).toEqual([]);
+      expect(tf.getBackend()).toBe('wasm');
+      expect(of('backend').at(-1)!.report).toMatchObject({ active: 'wasm', lutImplementation: 'reference' });
+      expect(of('state').at(-1)!.state).toBe('stopped');
+      await send({ type: 'netlist' });
+      await send({ type: 'export' });
+      expect(of('error')).toEqual([]);
+      expect(of('netlist')[1].netlist).toEqual(of('netlist')[0].netlist);
+      expect(of('export')).toHaveLength(1);
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 });

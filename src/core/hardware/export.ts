@@ -26,13 +26,14 @@ export interface ExportResult {
  * Turns a trained model into its Verilog bundle and proves on the test split that the netlist
  * computes what the model's binary inference computes: any disagreement is an ExportError,
  * never a silent bundle. The bundle's testbench then checks the Verilog against the same
- * expected classes.
+ * expected classes. The model is read asynchronously and must not change while the returned
+ * promise is pending.
  */
-export function exportModel(model: Model, inputShape: number[], test: Dataset, options: ExportOptions): ExportResult {
-  const netlist = modelToNetlist(model, inputShape);
+export async function exportModel(model: Model, inputShape: number[], test: Dataset, options: ExportOptions): Promise<ExportResult> {
+  const netlist = await modelToNetlist(model, inputShape);
   const vectors = signEncodeBits(test.features, model.spec.encoder.threshold);
   const simulated = simulateNetlist(netlist, vectors, test.count);
-  const reference = evaluate(model, test, { binary: true });
+  const reference = await evaluate(model, test, { binary: true });
 
   let mismatches = 0;
   let first = -1;

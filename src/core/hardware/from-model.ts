@@ -7,11 +7,19 @@ import { LutLinear } from '../layers/lut-linear';
 import { steSign } from '../lut/binarize';
 import { Flatten, Sign } from '../layers/simple';
 import type { Model } from '../train/model';
+import { readAndDispose } from '../read';
+import { readVariable } from '../layers/state';
 import type { Netlist, NetlistLayer, ThresholdActivation } from './netlist';
 
-/** Tables of one layer as the netlist stores them, before the activation is known. */
-interface TableLayer {
+/** A table layer of the model with the BatchNorm and Sign layers that follow it. */
+interface LayerGroup {
   layer: LutLinear | BinaryLinear;
+  /** Layers between this table layer and the next one: BatchNorm, Sign. */
+  followers: Layer[];
+}
+
+/** Tables of one layer as the netlist stores them, before the activation is known. */
+interface TableLayer extends LayerGroup {
   k: number;
   tablesPerNeuron: number;
   inputs: Int32Array;
@@ -22,27 +30,26 @@ interface TableLayer {
    * the model bit for bit.
    */
   outputForSum: (sum: number) => number;
-  /** Layers between this table layer and the next one: BatchNorm, Sign. */
-  followers: Layer[];
 }
 
-function tablesOf(layer: LutLinear | BinaryLinear): TableLayer {
+/** Reads the truth tables of a group's table layer. */
+async function tablesOf({ layer, followers }: LayerGroup): Promise<TableLayer> {
   if (layer instanceof BinaryLinear) {
     const n = layer.inputWidth;
     const inputs = new Int32Array(layer.outputWidth * n);
     for (let j = 0; j < layer.outputWidth; j++) for (let i = 0; i < n; i++) inputs[j * n + i] = i;
-    const weightBits = layer.weightBits();
+    const weightBits = await layer.weightBits();
     const truthTables = new Uint8Array(weightBits.length * 2);
     // A one-input table of weight +1 is the identity (01), of weight -1 the inverter (10).
     for (let t = 0; t < weightBits.length; t++) {
       truthTables[2 * t] = 1 - weightBits[t];
       truthTables[2 * t + 1] = weightBits[t];
     }
-    return { layer, k: 1, tablesPerNeuron: n, inputs, truthTables, outputForSum: (sum) => sum, followers: [] };
+    return { layer, k: 1, tablesPerNeuron: n, inputs, truthTables, outputForSum: (sum) => sum, followers };
   }
 
-  const tables = layer.truthTables();
-  const gamma = Math.abs(layer.gamma.dataSync()[0]);
+  const [tables, gammaValue] = await Promise.all([layer.truthTables(), readVariable(layer.gamma)]);
+  const gamma = Math.abs(gammaValue[0]);
   const binarizedOutput = layer.binarization >= 3;
   return {
     layer,
@@ -51,20 +58,20 @@ function tablesOf(layer: LutLinear | BinaryLinear): TableLayer {
     inputs: tables.inputs,
     truthTables: tables.bits,
     outputForSum: (sum) => (binarizedOutput ? sum : Math.fround(sum * gamma)),
-    followers: [],
+    followers,
   };
 }
 
 /** Splits the model into table layers, each with the BatchNorm and Sign layers that follow it. */
-function groupLayers(model: Model): TableLayer[] {
-  const groups: TableLayer[] = [];
+function groupLayers(model: Model): LayerGroup[] {
+  const groups: LayerGroup[] = [];
   for (const layer of model.layers) {
     if (layer instanceof Flatten) {
       if (groups.length > 0) throw new ExportError(`${layer.name}: a Flatten between table layers cannot be exported; move it to the start of the network`);
       continue;
     }
     if (layer instanceof LutLinear || layer instanceof BinaryLinear) {
-      groups.push(tablesOf(layer));
+      groups.push({ layer, followers: [] });
       continue;
     }
     if (layer instanceof BatchNorm || layer instanceof Sign) {
@@ -94,7 +101,7 @@ function groupLayers(model: Model): TableLayer[] {
  * popcounts, so a threshold and a direction describe it exactly, whatever the sign of the
  * BatchNorm scale and even for zero variance.
  */
-function thresholdsOf(group: TableLayer): ThresholdActivation {
+async function thresholdsOf(group: TableLayer): Promise<ThresholdActivation> {
   const n = group.tablesPerNeuron;
   const neurons = group.layer.outputWidth;
   const candidates = new Float32Array((n + 1) * neurons);
@@ -102,11 +109,13 @@ function thresholdsOf(group: TableLayer): ThresholdActivation {
     const value = group.outputForSum(2 * pop - n);
     for (let j = 0; j < neurons; j++) candidates[pop * neurons + j] = value;
   }
-  const fired = tf.tidy(() => {
-    let activation = tf.tensor2d(candidates, [n + 1, neurons]);
-    for (const follower of group.followers) activation = follower.apply(activation, { training: false, binary: true });
-    return steSign(activation).dataSync();
-  });
+  const fired = await readAndDispose(
+    tf.tidy(() => {
+      let activation = tf.tensor2d(candidates, [n + 1, neurons]);
+      for (const follower of group.followers) activation = follower.apply(activation, { training: false, binary: true });
+      return steSign(activation);
+    }),
+  );
 
   const thresholds = new Int32Array(neurons);
   const directions = new Int8Array(neurons);
@@ -150,24 +159,25 @@ function checkScoreOrder(group: TableLayer): void {
 /**
  * Converts a trained model into the netlist that its exportable (binary) inference computes:
  * per table its inputs and truth table, per hidden neuron a popcount threshold folded from
- * BatchNorm and Sign, and popcount class scores in the last layer.
+ * BatchNorm and Sign, and popcount class scores in the last layer. The tables of all layers are
+ * read asynchronously and together, then the thresholds, so the webgpu backend needs no
+ * synchronous read. The model must not change while the returned promise is pending.
  */
-export function modelToNetlist(model: Model, inputShape: number[]): Netlist {
-  const groups = groupLayers(model);
-  const layers: NetlistLayer[] = groups.map((group, index) => {
-    const last = index === groups.length - 1;
-    if (last) checkScoreOrder(group);
-    return {
-      name: group.layer.name,
-      inputWidth: group.layer.inputWidth,
-      k: group.k,
-      neurons: group.layer.outputWidth,
-      tablesPerNeuron: group.tablesPerNeuron,
-      inputs: group.inputs,
-      truthTables: group.truthTables,
-      activation: last ? { kind: 'score' } : thresholdsOf(group),
-    };
-  });
+export async function modelToNetlist(model: Model, inputShape: number[]): Promise<Netlist> {
+  const groups = await Promise.all(groupLayers(model).map(tablesOf));
+  const hiddenCount = groups.length - 1;
+  const thresholds = await Promise.all(groups.slice(0, hiddenCount).map(thresholdsOf));
+  checkScoreOrder(groups[hiddenCount]);
+  const layers: NetlistLayer[] = groups.map((group, index) => ({
+    name: group.layer.name,
+    inputWidth: group.layer.inputWidth,
+    k: group.k,
+    neurons: group.layer.outputWidth,
+    tablesPerNeuron: group.tablesPerNeuron,
+    inputs: group.inputs,
+    truthTables: group.truthTables,
+    activation: index < hiddenCount ? thresholds[index] : { kind: 'score' },
+  }));
 
   return {
     format: 'deeplut-netlist',

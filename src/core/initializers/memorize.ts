@@ -4,6 +4,7 @@ import type { Dataset } from '../data/dataset';
 import { LutLinear } from '../layers/lut-linear';
 import type { Random } from '../random';
 import type { Model } from '../train/model';
+import { readAndDispose } from '../read';
 
 /**
  * The Memorize initializer (LUTNet's "learning and memorization"): before gradient training,
@@ -18,7 +19,7 @@ import type { Model } from '../train/model';
  * Layers are memorized in order; each sees its inputs through the already-initialized layers
  * before it, in the exportable binary semantics.
  */
-export function memorizeLayer(model: Model, layerIndex: number, data: Dataset, rng: Random, batchSize = 500): void {
+export async function memorizeLayer(model: Model, layerIndex: number, data: Dataset, rng: Random, batchSize = 500): Promise<void> {
   const layer = model.layers[layerIndex];
   if (!(layer instanceof LutLinear)) throw new Error(`${layer.name}: memorize applies to LutLinear layers only`);
   const { k, tablesPerNeuron, mask } = layer;
@@ -36,11 +37,12 @@ export function memorizeLayer(model: Model, layerIndex: number, data: Dataset, r
     const end = Math.min(start + batchSize, data.count);
     const indices = new Int32Array(end - start).map((_, i) => start + i);
     const batch = gatherBatch(data, indices, model.spec.encoder.threshold);
-    const inputs = tf.tidy(() => {
-      let activation = tf.tensor2d(batch.inputs, [batch.size, data.featureCount]);
-      for (let l = 0; l < layerIndex; l++) activation = model.layers[l].apply(activation, { training: false, binary: true });
-      return activation.dataSync();
+    const activation = tf.tidy(() => {
+      let x = tf.tensor2d(batch.inputs, [batch.size, data.featureCount]);
+      for (let l = 0; l < layerIndex; l++) x = model.layers[l].apply(x, { training: false, binary: true });
+      return x;
     });
+    const inputs = await readAndDispose(activation);
 
     for (let b = 0; b < batch.size; b++) {
       const label = batch.labels[b];
@@ -67,8 +69,8 @@ export function memorizeLayer(model: Model, layerIndex: number, data: Dataset, r
 }
 
 /** Memorizes every LutLinear layer whose spec sets `init: "memorize"`, in order. */
-export function applyMemorize(model: Model, data: Dataset, rng: Random): void {
-  model.layers.forEach((layer, index) => {
-    if (layer instanceof LutLinear && layer.spec.init === 'memorize') memorizeLayer(model, index, data, rng.derive(`layers[${index}]`));
-  });
+export async function applyMemorize(model: Model, data: Dataset, rng: Random): Promise<void> {
+  for (const [index, layer] of model.layers.entries()) {
+    if (layer instanceof LutLinear && layer.spec.init === 'memorize') await memorizeLayer(model, index, data, rng.derive(`layers[${index}]`));
+  }
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../errors';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
 import { newVariable, storedFloat } from './layer';
-import { assignStored, variableData } from './state';
+import { assignStored, readStoredFloat, readVariable } from './state';
 
 /**
  * Batch normalization over the feature axis, as nn.BatchNorm1d:
@@ -52,14 +52,15 @@ export class BatchNorm implements Layer {
     ];
   }
 
-  saveState(): LayerState {
+  async saveState(): Promise<LayerState> {
     const shape = [this.inputWidth];
+    const [scale, offset, movingMean, movingVariance] = await Promise.all([this.scale, this.offset, this.movingMean, this.movingVariance].map(readVariable));
     return {
       arrays: {
-        scale: storedFloat(variableData(this.scale), shape),
-        offset: storedFloat(variableData(this.offset), shape),
-        movingMean: storedFloat(variableData(this.movingMean), shape),
-        movingVariance: storedFloat(variableData(this.movingVariance), shape),
+        scale: storedFloat(scale, shape),
+        offset: storedFloat(offset, shape),
+        movingMean: storedFloat(movingMean, shape),
+        movingVariance: storedFloat(movingVariance, shape),
       },
     };
   }
@@ -69,7 +70,7 @@ export class BatchNorm implements Layer {
     assignStored(this.offset, state, 'offset', this.name);
     assignStored(this.movingMean, state, 'movingMean', this.name);
     assignStored(this.movingVariance, state, 'movingVariance', this.name);
-    const variance = variableData(this.movingVariance);
+    const variance = readStoredFloat(state, 'movingVariance', [this.inputWidth], this.name);
     const negative = variance.findIndex((v) => v < 0);
     if (negative >= 0) {
       throw new CheckpointError(`${this.name}: saved movingVariance[${negative}] is ${variance[negative]}; a variance cannot be negative`);

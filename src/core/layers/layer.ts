@@ -40,7 +40,8 @@ export interface Layer {
   readonly outputWidth: number;
   apply(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D;
   parameters(): Parameter[];
-  saveState(): LayerState;
+  /** Reads the layer's arrays from the backend asynchronously. */
+  saveState(): Promise<LayerState>;
   loadState(state: LayerState): void;
   dispose(): void;
 }

@@ -3,7 +3,7 @@ import { steSign } from '../lut/binarize';
 import type { Random } from '../random';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
 import { LATENT_INIT_LIMIT, newVariable, storedFloat } from './layer';
-import { assignStored, variableData } from './state';
+import { assignStored, readVariable } from './state';
 
 function uniformWeights(count: number, limit: number, rng: Random): Float32Array {
   const values = new Float32Array(count);
@@ -34,9 +34,9 @@ export class BinaryLinear implements Layer {
     return tf.matMul(steSign(x) as tf.Tensor2D, steSign(this.weights) as tf.Tensor2D);
   }
 
-  /** Sign of each weight as 0/1 bits, laid out [out][in] (bit 1 stands for +1). */
-  weightBits(): Uint8Array {
-    const w = variableData(this.weights);
+  /** Reads the sign of each weight as 0/1 bits, laid out [out][in] (bit 1 stands for +1). */
+  async weightBits(): Promise<Uint8Array> {
+    const w = await readVariable(this.weights);
     const bits = new Uint8Array(w.length);
     for (let i = 0; i < this.inputWidth; i++) {
       for (let j = 0; j < this.outputWidth; j++) bits[j * this.inputWidth + i] = w[i * this.outputWidth + j] >= 0 ? 1 : 0;
@@ -48,8 +48,8 @@ export class BinaryLinear implements Layer {
     return [{ name: `${this.name}.weights`, variable: this.weights, binary: true }];
   }
 
-  saveState(): LayerState {
-    return { arrays: { weights: storedFloat(variableData(this.weights), [this.inputWidth, this.outputWidth]) } };
+  async saveState(): Promise<LayerState> {
+    return { arrays: { weights: storedFloat(await readVariable(this.weights), [this.inputWidth, this.outputWidth]) } };
   }
 
   loadState(state: LayerState): void {
@@ -94,9 +94,10 @@ export class Dense implements Layer {
     return parameters;
   }
 
-  saveState(): LayerState {
-    const arrays: LayerState['arrays'] = { weights: storedFloat(variableData(this.weights), [this.inputWidth, this.outputWidth]) };
-    if (this.bias) arrays.bias = storedFloat(variableData(this.bias), [this.outputWidth]);
+  async saveState(): Promise<LayerState> {
+    const [weights, bias] = await Promise.all([readVariable(this.weights), this.bias && readVariable(this.bias)]);
+    const arrays: LayerState['arrays'] = { weights: storedFloat(weights, [this.inputWidth, this.outputWidth]) };
+    if (bias) arrays.bias = storedFloat(bias, [this.outputWidth]);
     return { arrays };
   }
 

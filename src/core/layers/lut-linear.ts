@@ -8,7 +8,7 @@ import type { Random } from '../random';
 import type { LutLinearSpec } from '../spec/schema';
 import type { ForwardContext, Layer, LayerState, Parameter } from './layer';
 import { LATENT_INIT_LIMIT, newVariable, storedFloat } from './layer';
-import { assignStored, readStoredFloat, variableData } from './state';
+import { assignStored, readStoredFloat, readVariable } from './state';
 
 /** Builds the mask that a LutLinear spec names, from the layer's own random stream. */
 export function buildMask(spec: LutLinearSpec, inputWidth: number, rng: Random): Mask {
@@ -96,17 +96,18 @@ export class LutLinear implements Layer {
     return lut(inputs, entries, this.gamma as tf.Scalar, this.firstInputs, this.shape(), options);
   }
 
-  /** Switches to full tables that compute what the one-input tables computed: w_p = w * s_p,0. */
+  /**
+   * Switches to full tables that compute what the one-input tables computed: w_p = w * s_p,0.
+   * The product runs on the backend, so no value is read back, and multiplying by ±1 is exact.
+   */
   expand(): void {
     if (this.inputExpanded) return;
-    const latent = variableData(this.weights);
     const entries = 1 << this.k;
-    const expanded = new Float32Array(this.tableCount * entries);
-    for (let t = 0; t < this.tableCount; t++) {
-      for (let p = 0; p < entries; p++) expanded[t * entries + p] = p & 1 ? latent[t] : -latent[t];
-    }
-    this.weights.dispose();
-    this.weights = newVariable(() => tf.tensor2d(expanded, [this.tableCount, entries]), true);
+    // s_p,0: +1 where address p sets its first input, -1 elsewhere.
+    const firstInputSigns = new Float32Array(entries).map((_, p) => (p & 1 ? 1 : -1));
+    const latent = this.weights;
+    this.weights = newVariable(() => tf.mul(latent, tf.tensor2d(firstInputSigns, [1, entries])), true);
+    latent.dispose();
     this.inputExpanded = true;
   }
 
@@ -117,12 +118,13 @@ export class LutLinear implements Layer {
   }
 
   /**
-   * Truth tables of the exported circuit, [tables][2^k'] with k' = k when expanded and 1 when
-   * not: bit p is 1 where the binarized entry is +1, that is where the latent entry is >= 0.
+   * Reads the truth tables of the exported circuit, [tables][2^k'] with k' = k when expanded and
+   * 1 when not: bit p is 1 where the binarized entry is +1, that is where the latent entry is >= 0.
    */
-  truthTables(): { k: number; inputs: Int32Array; bits: Uint8Array } {
-    const latent = variableData(this.weights);
-    if (this.inputExpanded) {
+  async truthTables(): Promise<{ k: number; inputs: Int32Array; bits: Uint8Array }> {
+    const expanded = this.inputExpanded;
+    const latent = await readVariable(this.weights);
+    if (expanded) {
       const bits = new Uint8Array(latent.length);
       for (let i = 0; i < latent.length; i++) bits[i] = latent[i] >= 0 ? 1 : 0;
       return { k: this.k, inputs: this.mask, bits };
@@ -143,14 +145,17 @@ export class LutLinear implements Layer {
     ];
   }
 
-  saveState(): LayerState {
+  async saveState(): Promise<LayerState> {
+    const weightsShape = this.weights.shape;
+    const inputExpanded = this.inputExpanded;
+    const [weights, gamma] = await Promise.all([readVariable(this.weights), readVariable(this.gamma)]);
     return {
       arrays: {
         mask: { shape: [this.outputWidth, this.tablesPerNeuron, this.k], dtype: 'int32', data: this.mask },
-        weights: storedFloat(variableData(this.weights), this.weights.shape),
-        gamma: storedFloat(variableData(this.gamma), []),
+        weights: storedFloat(weights, weightsShape),
+        gamma: storedFloat(gamma, []),
       },
-      settings: { inputExpanded: this.inputExpanded },
+      settings: { inputExpanded },
     };
   }
 

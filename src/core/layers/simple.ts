@@ -22,7 +22,7 @@ export class Sign implements Layer {
     return [];
   }
 
-  saveState(): LayerState {
+  async saveState(): Promise<LayerState> {
     return { arrays: {} };
   }
 
@@ -55,7 +55,7 @@ export class Flatten implements Layer {
     return [];
   }
 
-  saveState(): LayerState {
+  async saveState(): Promise<LayerState> {
     return { arrays: {} };
   }
 

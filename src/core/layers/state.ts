@@ -18,6 +18,11 @@ export function assignStored(variable: tf.Variable, state: LayerState, key: stri
   tf.tidy(() => variable.assign(tf.tensor(data, variable.shape)));
 }
 
-export function variableData(variable: tf.Variable): Float32Array {
-  return variable.dataSync() as Float32Array;
+/**
+ * Reads a float variable's values asynchronously, because the webgpu backend's synchronous read
+ * returns zeros in headless Chromium on SwiftShader. On cpu the array may share memory with the
+ * backend, so callers must not write to it.
+ */
+export async function readVariable(variable: tf.Variable): Promise<Float32Array> {
+  return (await variable.data()) as Float32Array;
 }

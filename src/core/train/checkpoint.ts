@@ -79,19 +79,22 @@ function decodeArray(json: StoredArrayJson, where: string): StoredArray {
   return { shape: json.shape, dtype: json.dtype, data };
 }
 
-/** Serializes a model, with optional metrics, to the model.json object. */
-export function saveCheckpoint(model: Model, inputShape: number[], metrics?: Record<string, unknown>): CheckpointJson {
+/**
+ * Serializes a model, with optional metrics, to the model.json object. Every layer's arrays are
+ * read asynchronously and together, so the webgpu backend needs no synchronous read.
+ */
+export async function saveCheckpoint(model: Model, inputShape: number[], metrics?: Record<string, unknown>): Promise<CheckpointJson> {
+  const states = await Promise.all(model.layers.map((layer) => layer.saveState()));
   return {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     spec: model.spec,
     inputShape,
     classes: model.classes,
-    layers: model.layers.map((layer) => {
-      const state = layer.saveState();
+    layers: model.layers.map((layer, i) => {
       const arrays: Record<string, StoredArrayJson> = {};
-      for (const [key, array] of Object.entries(state.arrays)) arrays[key] = encodeArray(array);
-      return { name: layer.name, type: layer.type, arrays, settings: state.settings };
+      for (const [key, array] of Object.entries(states[i].arrays)) arrays[key] = encodeArray(array);
+      return { name: layer.name, type: layer.type, arrays, settings: states[i].settings };
     }),
     metrics,
   };

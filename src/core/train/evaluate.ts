@@ -4,6 +4,7 @@ import type { Dataset } from '../data/dataset';
 import type { ForwardContext } from '../layers/layer';
 import type { Model } from './model';
 import { argmaxRows } from '../argmax';
+import { readAndDispose } from '../read';
 
 export interface Evaluation {
   accuracy: number;
@@ -15,9 +16,10 @@ export interface Evaluation {
 /**
  * Runs the model over a whole dataset in inference mode (stored BatchNorm statistics) and
  * returns its predictions. `binary` selects the exportable semantics that the netlist and the
- * Verilog reproduce bit for bit.
+ * Verilog reproduce bit for bit. Each batch's outputs are read asynchronously, one read per
+ * batch.
  */
-export function evaluate(model: Model, data: Dataset, options: { binary: boolean; batchSize?: number }): Evaluation {
+export async function evaluate(model: Model, data: Dataset, options: { binary: boolean; batchSize?: number }): Promise<Evaluation> {
   const batchSize = options.batchSize ?? 500;
   const context: ForwardContext = { training: false, binary: options.binary };
   const logits = new Float32Array(data.count * model.classes);
@@ -27,8 +29,8 @@ export function evaluate(model: Model, data: Dataset, options: { binary: boolean
     const end = Math.min(start + batchSize, data.count);
     const indices = new Int32Array(end - start).map((_, i) => start + i);
     const batch = gatherBatch(data, indices, threshold);
-    const values = tf.tidy(() => model.apply(tf.tensor2d(batch.inputs, [batch.size, data.featureCount]), context).dataSync());
-    logits.set(values, start * model.classes);
+    const outputs = tf.tidy(() => model.apply(tf.tensor2d(batch.inputs, [batch.size, data.featureCount]), context));
+    logits.set(await readAndDispose(outputs), start * model.classes);
   }
 
   const predictions = argmaxRows(logits, data.count, model.classes);

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { epochBatches, gatherBatch } from '../data/batches';
 import type { DataSplit } from '../data/dataset';
 import { applyMemorize } from '../initializers/memorize';
-import { createOptimizer } from '../optim/binary';
+import { createOptimizer, type BinaryOptimizer } from '../optim/binary';
 import { DeepLutError } from '../errors';
 import { Random } from '../random';
 import { trainingPhases } from '../spec/validate';
 import { argmaxRows } from '../argmax';
+import { readAndDispose } from '../read';
 import { evaluate } from './evaluate';
 import type { Model } from './model';
 
@@ -55,7 +56,8 @@ export interface TrainResult {
 
 export interface TrainOptions {
   onBatch?: (progress: BatchProgress) => void;
-  onEpoch?: (metrics: EpochMetrics) => void;
+  /** Called after each epoch. Training waits for a returned promise before the next epoch. */
+  onEpoch?: (metrics: EpochMetrics) => Promise<void> | void;
   /** Stops after the current batch; the result covers the epochs completed. */
   signal?: AbortSignal;
   /**
@@ -75,10 +77,34 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /**
+ * Runs one training step on a batch and reads the loss and the model's outputs back in one
+ * asynchronous read. The result is the loss followed by the [size][classes] outputs.
+ */
+async function trainBatch(model: Model, optimizer: BinaryOptimizer, variables: tf.Variable[], inputs: tf.Tensor2D, labels: tf.Tensor1D): Promise<Float32Array> {
+  const lossAndOutputs = tf.tidy(() => {
+    const targets = tf.oneHot(labels, model.classes);
+    let outputs!: tf.Tensor2D;
+    const { value, grads } = tf.variableGrads(() => {
+      // Kept beyond the gradient's own scope, which disposes every tensor but the loss.
+      outputs = tf.keep(model.apply(inputs, { training: true, binary: false }));
+      return tf.losses.softmaxCrossEntropy(targets, outputs) as tf.Scalar;
+    }, variables);
+    optimizer.applyGradients(grads);
+    const packed = tf.concat([tf.reshape(value, [1]), tf.reshape(outputs, [-1])]);
+    outputs.dispose();
+    return packed;
+  });
+  return readAndDispose(lossAndOutputs);
+}
+
+/**
  * Trains a model on the spec's phases: softmax cross-entropy on the last layer's outputs, the
  * spec's optimizer wrapped by the binary optimizer, batches in a seeded order per epoch. A
  * phase that sets `inputExpanded` true expands LutLinear layers first (LUTNet's two-phase
  * recipe); each phase starts a fresh optimizer because expansion replaces the weights.
+ *
+ * Every value that training reads back from the backend is read asynchronously, one read per
+ * batch, so the loop runs on backends whose synchronous reads fail, such as webgpu.
  */
 export async function train(model: Model, data: DataSplit, options: TrainOptions = {}): Promise<TrainResult> {
   const spec = model.spec;
@@ -89,7 +115,7 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
   const started = performance.now();
   const width = data.train.featureCount;
 
-  if (options.initialize ?? true) applyMemorize(model, data.train, rng.derive('memorize'));
+  if (options.initialize ?? true) await applyMemorize(model, data.train, rng.derive('memorize'));
 
   let epoch = 0;
   for (let phaseIndex = 0; phaseIndex < phases.length; phaseIndex++) {
@@ -113,18 +139,17 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
           if (options.beforeBatch) await options.beforeBatch();
           if (options.signal?.aborted) break;
           const batch = gatherBatch(data.train, batches[b], spec.encoder.threshold);
-          const { lossValue, predictions } = tf.tidy(() => {
-            const x = tf.tensor2d(batch.inputs, [batch.size, width]);
-            const targets = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), model.classes);
-            let predicted: Int32Array = new Int32Array(0);
-            const { value, grads } = tf.variableGrads(() => {
-              const logits = model.apply(x, { training: true, binary: false });
-              predicted = argmaxRows(logits.dataSync(), batch.size, model.classes);
-              return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
-            }, variables);
-            optimizer.applyGradients(grads);
-            return { lossValue: value.dataSync()[0], predictions: predicted };
-          });
+          const inputs = tf.tensor2d(batch.inputs, [batch.size, width]);
+          const labels = tf.tensor1d(batch.labels, 'int32');
+          let lossAndOutputs: Float32Array;
+          try {
+            lossAndOutputs = await trainBatch(model, optimizer, variables, inputs, labels);
+          } finally {
+            inputs.dispose();
+            labels.dispose();
+          }
+          const lossValue = lossAndOutputs[0];
+          const predictions = argmaxRows(lossAndOutputs.subarray(1), batch.size, model.classes);
 
           if (!Number.isFinite(lossValue)) {
             throw new DeepLutError(
@@ -154,14 +179,14 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
           epoch,
           trainLoss: lossSum / Math.max(seen, 1),
           trainAccuracy: correct / Math.max(seen, 1),
-          testAccuracyFloat: evaluate(model, data.test, { binary: false }).accuracy,
-          testAccuracy: evaluate(model, data.test, { binary: true }).accuracy,
+          testAccuracyFloat: (await evaluate(model, data.test, { binary: false })).accuracy,
+          testAccuracy: (await evaluate(model, data.test, { binary: true })).accuracy,
           samplesPerSecond: seen / trainSeconds,
           seconds: trainSeconds,
           tensors: tf.memory().numTensors,
         };
         history.push(metrics);
-        options.onEpoch?.(metrics);
+        await options.onEpoch?.(metrics);
         if (options.signal?.aborted) break;
       }
     } finally {
@@ -172,8 +197,8 @@ export async function train(model: Model, data: DataSplit, options: TrainOptions
 
   return {
     history,
-    trainAccuracy: evaluate(model, data.train, { binary: true }).accuracy,
-    testAccuracy: evaluate(model, data.test, { binary: true }).accuracy,
+    trainAccuracy: (await evaluate(model, data.train, { binary: true })).accuracy,
+    testAccuracy: (await evaluate(model, data.test, { binary: true })).accuracy,
     seconds: (performance.now() - started) / 1000,
   };
 }
