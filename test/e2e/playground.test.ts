@@ -160,6 +160,10 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     const shared = await netlistInputs(other);
     expect(shared).toBeDefined();
     expect(shared).toEqual(await netlistInputs(page));
+    // The page stores the paused run in IndexedDB only after the worker sends its model. A
+    // later test expects that record, so the page stays open until its Runs panel lists it.
+    await other.getByRole('tab', { name: 'Runs', exact: true }).click();
+    await other.waitForSelector('[data-testid=runs-table] tr:has-text("paused")');
     await other.close();
   });
 
