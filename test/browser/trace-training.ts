@@ -10,6 +10,8 @@
  * next to the run store's changes, and at the end the largest long task per run. Options:
  *
  *   --epochs N          epochs to train (default 3, as in the end-to-end test)
+ *   --default-spec      trains the page's default experiment instead: the embedded MNIST
+ *                       subset, 5 epochs, on the backend the page picks
  *   --synthetic N       sends N batch events to the run store instead of training, 4 per
  *                       second, with an epoch event every 4 batches. The worker stays idle, so
  *                       the main thread's times vary less.
@@ -43,6 +45,7 @@ const minify = !args.includes('--no-minify');
 const measureTasks = args.includes('--cpu');
 const synthetic = Number(option('--synthetic') ?? 0);
 const prefill = Number(option('--prefill') ?? 0);
+const defaultSpec = args.includes('--default-spec');
 
 /** Minimum duration of a main-thread task, in ms, that the trace summary explains. */
 const EXPLAINED_TASK_MS = 30;
@@ -77,6 +80,12 @@ interface CpuProfile {
 async function setUpTask(page: Page, url: string, epochs: string): Promise<void> {
   await page.goto(url);
   await page.waitForSelector('[data-testid=backend][data-backend]:not([data-backend=""])', { timeout: 60_000 });
+  if (defaultSpec) {
+    await page.getByRole('tab', { name: 'Training', exact: true }).click();
+    await page.waitForSelector('[data-testid=chart-accuracy] .recharts-surface');
+    await page.waitForSelector('button.primary:not([disabled])', { timeout: 120_000 });
+    return;
+  }
   await page.getByLabel('force backend').selectOption('wasm');
   await page.waitForSelector('[data-testid=backend][data-backend=wasm]', { timeout: 30_000 });
   await page.getByRole('tab', { name: 'Data', exact: true }).click();
