@@ -85,7 +85,11 @@ export type WorkerEvent =
   /** `id` repeats the id of the load-data request it answers; absent when training loaded the data. */
   | { type: 'data'; summary: DataSummary; id?: number }
   | { type: 'state'; state: RunState }
-  | { type: 'batch'; progress: BatchProgress }
+  /**
+   * `step` is the batch's number counted from the model's first epoch,
+   * `(epoch - 1) * batches + batch`: the x value of the per-batch curves.
+   */
+  | { type: 'batch'; progress: BatchProgress; step: number }
   /** `flippedBits[l]`: table bits of netlist layer l that changed during the epoch; empty when the model has no netlist. */
   | { type: 'epoch'; metrics: EpochMetrics; flippedBits: number[] }
   | { type: 'netlist'; netlist: Netlist }

@@ -327,7 +327,9 @@ export class TrainingSession {
     const now = performance.now();
     if (!this.paused && progress.batch < progress.batches && now - this.lastBatchEvent < BATCH_EVENT_INTERVAL_MS) return;
     this.lastBatchEvent = now;
-    this.host.post({ type: 'batch', progress: { ...progress, epoch: progress.epoch + this.epochOffset, epochs: progress.epochs + this.epochOffset } });
+    const epoch = progress.epoch + this.epochOffset;
+    const step = (epoch - 1) * progress.batches + progress.batch;
+    this.host.post({ type: 'batch', progress: { ...progress, epoch, epochs: progress.epochs + this.epochOffset }, step });
   }
 
   private async train(model: Model, data: DataSplit, signal: AbortSignal): Promise<void> {

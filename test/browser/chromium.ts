@@ -80,11 +80,21 @@ export async function startDevServer(): Promise<DevServer> {
 
 /**
  * Builds the playground for production into a temporary folder and serves it with
- * `vite preview` on 127.0.0.1 and a free port: the minified bundle that users get.
+ * `vite preview` on 127.0.0.1 and a free port: the minified bundle that users get. Pass
+ * `minify: false` for readable function names in profiles.
  */
-export async function startPreviewServer(): Promise<DevServer> {
+export async function startPreviewServer(options: { minify?: boolean } = {}): Promise<DevServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'deeplut-build-'));
-  await build({ root: ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  // Vite bundles `process.env.NODE_ENV` as it finds it, and vitest sets it to "test", which
+  // would bundle the development builds of React and its libraries.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root: ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true, minify: options.minify ?? true } });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   const server = await preview({ root: ROOT, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
   const url = server.resolvedUrls?.local[0];
   const close = async () => {

@@ -22,6 +22,7 @@ interface RunStoreState {
   history: { epoch: number; trainAccuracy: number; testAccuracy: number; tensors: number }[];
   netlist?: { layers: { inputs: Int32Array }[] };
   exported?: { files: [string, string][]; testAccuracy: number };
+  points: { step: number }[];
 }
 
 interface PageHandle {
@@ -52,7 +53,7 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
   let server: DevServer;
   let page: Page;
   let sharedUrl = '';
-  let longestTask = 0;
+  let longestTask: number | undefined;
   let modelPath = '';
   /** Text files of the bundle exported after training on WebGPU. */
   let exportedFiles = new Map<string, string>();
@@ -68,7 +69,8 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (longestTask > 0) console.log(`largest main-thread long task while training: ${longestTask.toFixed(0)} ms`);
+    // A long task lasts 50 ms or more, so 0 means the observer reported none.
+    if (longestTask !== undefined) console.log(`largest main-thread long task while training: ${longestTask.toFixed(0)} ms`);
   });
 
   it('runs WebGPU with the fused WGSL LUT kernels by default', async () => {
@@ -118,16 +120,15 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     await page.getByLabel('batch size').fill('32');
     await page.getByLabel('learning rate').fill('0.05');
     await page.evaluate(() => {
-      const state = window as unknown as { longestTask: number };
-      state.longestTask = 0;
+      const state = window as unknown as { longTasks: { start: number; duration: number }[] };
+      state.longTasks = [];
       new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) state.longestTask = Math.max(state.longestTask, entry.duration);
+        for (const entry of list.getEntries()) state.longTasks.push({ start: Math.round(entry.startTime), duration: Math.round(entry.duration) });
       }).observe({ type: 'longtask' });
     });
     await page.getByRole('button', { name: '▶ Train' }).click();
     await waitForState(page, ['training', 'done']);
     await waitForState(page, ['done'], 120_000);
-    longestTask = await page.evaluate(() => (window as unknown as { longestTask: number }).longestTask);
     expect(await page.textContent('[data-testid=epoch-summary]')).toMatch(/^Epoch 3: /);
     expect(await page.getAttribute('[data-testid=backend]', 'data-lut-implementation')).toBe('webgpu');
     const history = await page.evaluate(() => (window as unknown as PageHandle).deeplut.runStore.getState().history);
@@ -137,13 +138,23 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     expect(history[2].trainAccuracy).toBeGreaterThan(0.8);
     // No tensor leaks on the webgpu backend from epoch to epoch.
     expect(new Set(history.map((m) => m.tensors)).size).toBe(1);
-    // The charts render deferred values, so they may lag the summary by a frame.
-    await expect.poll(() => page.locator('[data-testid=chart-accuracy] .recharts-line-curve').count()).toBe(3);
-    await expect.poll(() => page.locator('[data-testid=chart-loss] .recharts-line-curve').count()).toBe(2);
-    // NOTE: the goal is 50 ms. The first chart render with data takes 90-160 ms alone on a
-    // two-core machine and over 300 ms while other test files run, so this bound only
-    // catches a page that freezes.
-    expect(longestTask).toBeLessThan(1000);
+
+    // 3 epochs of 512 samples in batches of 32: the last batch event is batch 48.
+    const steps = await page.evaluate(() => (window as unknown as PageHandle).deeplut.runStore.getState().points.map((point) => point.step));
+    expect(steps.at(-1)).toBe(48);
+    // The charts update at most once a second, so they may lag the summary.
+    await page.waitForSelector('[data-testid=chart-accuracy][data-points="3"]:not([data-empty])');
+    await page.waitForSelector(`[data-testid=chart-loss][data-points="${steps.length}"]:not([data-empty])`);
+    expect(await page.locator('[data-testid=chart-accuracy] .recharts-line-curve').count()).toBe(3);
+    expect(await page.locator('[data-testid=chart-loss] .recharts-line-curve').count()).toBe(2);
+
+    // The last chart updates can land after the run ends, and their tasks count too.
+    await page.waitForTimeout(1000);
+    const longTasks = await page.evaluate(() => (window as unknown as { longTasks: { start: number; duration: number }[] }).longTasks);
+    longestTask = Math.max(0, ...longTasks.map((task) => task.duration));
+    // NOTE: on a shared two-core machine a task's wall time grows with the load of other
+    // processes, so a chart update of about 10 ms of CPU time can pass 50 ms there.
+    expect(longestTask, `long tasks (start and duration in ms): ${JSON.stringify(longTasks)}`).toBeLessThan(50);
   });
 
   it('shows a truth table from the netlist', async () => {
@@ -164,6 +175,10 @@ describe.skipIf(SKIP_BROWSER)('playground', () => {
     const shared = await netlistInputs(other);
     expect(shared).toBeDefined();
     expect(shared).toEqual(await netlistInputs(page));
+    // The page stores the paused run in IndexedDB only after the worker sends its model. A
+    // later test expects that record, so the page stays open until its Runs panel lists it.
+    await other.getByRole('tab', { name: 'Runs', exact: true }).click();
+    await other.waitForSelector('[data-testid=runs-table] tr:has-text("paused")');
     await other.close();
   });
 

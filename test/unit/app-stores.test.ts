@@ -67,20 +67,33 @@ describe('run store', () => {
   it('applies batch and epoch events', () => {
     const store = createRunStore();
     store.getState().applyEvent({ type: 'state', state: 'training' });
-    store.getState().applyEvent({ type: 'batch', progress });
+    store.getState().applyEvent({ type: 'batch', progress, step: 1 });
+    store.getState().applyEvent({ type: 'batch', progress: { ...progress, batch: 3 }, step: 3 });
     store.getState().applyEvent({ type: 'epoch', metrics, flippedBits: [5, 1] });
     const state = store.getState();
     expect(state.state).toBe('training');
-    expect(state.points).toEqual([{ step: 1, epoch: 1, loss: 0.7, accuracy: 0.5, samplesPerSecond: 900 }]);
+    expect(state.progress).toMatchObject({ batch: 3 });
+    expect(state.points).toEqual([
+      { step: 1, epoch: 1, loss: 0.7, accuracy: 0.5, samplesPerSecond: 900 },
+      { step: 3, epoch: 1, loss: 0.7, accuracy: 0.5, samplesPerSecond: 900 },
+    ]);
     expect(state.history).toEqual([metrics]);
     expect(state.flippedBits).toEqual([5, 1]);
   });
 
   it('thins the batch points', () => {
     const store = createRunStore();
-    for (let i = 0; i < MAX_BATCH_POINTS + 1; i++) store.getState().applyEvent({ type: 'batch', progress });
+    for (let i = 0; i < MAX_BATCH_POINTS + 1; i++) store.getState().applyEvent({ type: 'batch', progress, step: i + 1 });
     expect(store.getState().points.length).toBeLessThanOrEqual(MAX_BATCH_POINTS);
+    expect(store.getState().points[0].step).toBe(1);
     expect(store.getState().points.at(-1)?.step).toBe(MAX_BATCH_POINTS + 1);
+  });
+
+  it('replaces the points of a restarted epoch', () => {
+    const store = createRunStore();
+    for (const step of [1, 2, 3, 5, 6]) store.getState().applyEvent({ type: 'batch', progress, step });
+    store.getState().applyEvent({ type: 'batch', progress, step: 5 });
+    expect(store.getState().points.map((p) => p.step)).toEqual([1, 2, 3, 5]);
   });
 
   it('routes data errors apart from run errors', () => {

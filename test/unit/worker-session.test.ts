@@ -116,12 +116,24 @@ describe('training session', () => {
     await send({ type: 'step', spec });
     await until(() => of('batch').length === 2, 'the second step');
     expect(of('batch')[1].progress).toMatchObject({ epoch: 1, batch: 2, batches: 3 });
+    expect(of('batch').map((e) => e.step)).toEqual([1, 2]);
 
     await send({ type: 'play', spec });
     await session.settled();
     expect(of('state').map((e) => e.state)).toEqual(['paused', 'training', 'done']);
     expect(of('epoch').map((e) => e.metrics.epoch)).toEqual([1, 2]);
     expect(of('epoch')[0].flippedBits).toHaveLength(2);
+  });
+
+  it('numbers batches across a continued run', async () => {
+    const { send, of, session } = createSession();
+    await send({ type: 'play', spec });
+    await session.settled();
+    // The last batch of each epoch is always sent, and 96 samples in batches of 32 make 3 per epoch.
+    expect(of('batch').map((e) => e.step)).toContain(6);
+    await send({ type: 'step', spec });
+    await until(() => of('batch').length > 0 && of('batch').at(-1)!.progress.epoch === 3, 'the continued step');
+    expect(of('batch').at(-1)).toMatchObject({ step: 7, progress: { epoch: 3, batch: 1, batches: 3 } });
   });
 
   it('keeps the data of a paused run', async () => {

@@ -1,9 +1,8 @@
-import { useDeferredValue } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Spec } from '../../core/spec/schema';
 import { useRunStore, useServices, useSpecStore } from '../context';
 import { formatPercent } from '../format';
 import type { Validation } from '../validation';
+import { AccuracyChart, BatchChart } from './TrainingCharts';
 
 function SettingInput({ label, field, validation, step }: { label: string; field: 'learningRate' | 'batchSize' | 'epochs'; validation: Validation; step?: string }) {
   const { spec } = useServices();
@@ -46,50 +45,6 @@ function Settings({ validation }: { validation: Validation }) {
         </select>
       </label>
     </fieldset>
-  );
-}
-
-/** Per-batch curves in one chart, so each batch event redraws one chart rather than two. */
-function BatchChart() {
-  // A deferred value lets React drop intermediate renders while the page is busy.
-  const points = useDeferredValue(useRunStore((s) => s.points));
-  return (
-    <figure className="chart" data-testid="chart-loss">
-      <figcaption>Per batch: train loss (running mean over the epoch, left axis) and samples per second (right axis)</figcaption>
-      <ResponsiveContainer width="100%" height={240}>
-        <LineChart data={points}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="step" />
-          <YAxis yAxisId="loss" width={48} />
-          <YAxis yAxisId="speed" orientation="right" width={56} />
-          <Tooltip />
-          <Legend />
-          <Line yAxisId="loss" name="train loss" type="monotone" dataKey="loss" stroke="#c2410c" dot={false} isAnimationActive={false} />
-          <Line yAxisId="speed" name="samples/s" type="monotone" dataKey="samplesPerSecond" stroke="#0891b2" dot={false} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </figure>
-  );
-}
-
-function AccuracyChart() {
-  const history = useDeferredValue(useRunStore((s) => s.history));
-  return (
-    <figure className="chart" data-testid="chart-accuracy">
-      <figcaption>Accuracy per epoch</figcaption>
-      <ResponsiveContainer width="100%" height={240}>
-        <LineChart data={history}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="epoch" />
-          <YAxis domain={[0, 1]} width={48} />
-          <Tooltip formatter={(value) => formatPercent(Number(value))} />
-          <Legend />
-          <Line name="train" dataKey="trainAccuracy" stroke="#2563eb" isAnimationActive={false} />
-          <Line name="test (float)" dataKey="testAccuracyFloat" stroke="#16a34a" isAnimationActive={false} />
-          <Line name="test (binary, exportable)" dataKey="testAccuracy" stroke="#9333ea" strokeDasharray="5 3" isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </figure>
   );
 }
 

@@ -10,7 +10,7 @@ import type { BackendName, BackendReport, DataSummary, RunState, WorkerEvent } f
 
 /** One point of the per-batch curves. */
 export interface ThroughputPoint {
-  /** Batches since the run started. */
+  /** Batch number counted from the model's first epoch, as the worker's `batch` event sends it. */
   step: number;
   epoch: number;
   loss: number;
@@ -18,8 +18,11 @@ export interface ThroughputPoint {
   samplesPerSecond: number;
 }
 
-/** Most per-batch points kept for the charts; older points are thinned out. */
-export const MAX_BATCH_POINTS = 300;
+/**
+ * Maximum number of per-batch points kept, about 40 minutes of training at the worker's 4 batch events per
+ * second. Beyond it every other point is dropped. The charts draw a downsampled copy.
+ */
+export const MAX_BATCH_POINTS = 10_000;
 
 export interface RunStore {
   backend?: BackendReport;
@@ -48,12 +51,19 @@ export interface RunStore {
   restoreHistory(history: EpochMetrics[]): void;
 }
 
-function thin(points: ThroughputPoint[]): ThroughputPoint[] {
-  return points.length <= MAX_BATCH_POINTS ? points : points.filter((_, i) => i % 2 === 0);
+/**
+ * Appends a point. A point whose step is not after the last one starts its epoch again (a run
+ * that continues a model stopped within an epoch), so it replaces the points from that step on.
+ */
+function appendPoint(points: ThroughputPoint[], point: ThroughputPoint): ThroughputPoint[] {
+  const restarted = points.length > 0 && points[points.length - 1].step >= point.step;
+  const earlier = restarted ? points.filter((p) => p.step < point.step) : points;
+  const appended = [...earlier, point];
+  return appended.length <= MAX_BATCH_POINTS ? appended : appended.filter((_, i) => i % 2 === 0 || i === appended.length - 1);
 }
 
 export function createRunStore() {
-  return createStore<RunStore>()((set, get) => ({
+  return createStore<RunStore>()((set) => ({
     state: 'idle',
     history: [],
     points: [],
@@ -76,15 +86,14 @@ export function createRunStore() {
           return;
         case 'batch': {
           const { progress } = event;
-          const last = get().points.at(-1);
           const point: ThroughputPoint = {
-            step: (last?.step ?? 0) + 1,
+            step: event.step,
             epoch: progress.epoch,
             loss: progress.loss,
             accuracy: progress.accuracy,
             samplesPerSecond: progress.samplesPerSecond,
           };
-          set((s) => ({ progress, points: thin([...s.points, point]) }));
+          set((s) => ({ progress, points: appendPoint(s.points, point) }));
           return;
         }
         case 'epoch':
