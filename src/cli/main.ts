@@ -30,8 +30,9 @@ Usage:
 
 Options:
   --backend <wasm|cpu>  tfjs backend (default wasm, the fastest here)
-  --threads <n>         helper threads for the LUT kernels, 0 to 7 (default: one per core;
-                        0 runs them on the main thread; results are the same for any n)
+  --threads <n>         helper threads for the LUT kernels, 0 to 7 (default: one per core
+                        besides the main thread; 0 runs them on the main thread alone;
+                        results are the same for any n)
   --runs <dir>          folder that receives run folders (train; default ./runs)
   --out <dir>           folder for the new bundle (export; default: next to model.json)
   --registered          register each layer's outputs (one clock cycle of latency per layer)

@@ -9,12 +9,12 @@ const NODE_PRELUDE = "const { parentPort } = require('node:worker_threads');\nco
 const MAX_HELPERS = 7;
 
 /**
- * The default number of helper threads: one per core. The main thread then only waits
- * while they run the kernels, because its own typed-array code runs slower once tfjs's wasm
- * backend has grown its memory (see `enableLutThreads`).
+ * The default number of helper threads: one per core besides the main thread, which takes
+ * chunks too. On two cores this was faster than two helpers and a waiting main thread, in
+ * every row of `npm run bench -- --threads 0,1,2` (docs/benchmarks.md).
  */
 export function defaultLutThreads(): number {
-  return Math.min(MAX_HELPERS, availableParallelism());
+  return Math.min(MAX_HELPERS, availableParallelism() - 1);
 }
 
 /**
@@ -28,5 +28,6 @@ export function startLutThreads(count = defaultLutThreads()): number {
     worker.unref();
     return worker;
   };
+  // With a helper on every core, the main thread would only compete with them for a core.
   return enableLutThreads(spawn, helpers, helpers >= availableParallelism());
 }
