@@ -10,8 +10,8 @@ const MAX_HELPERS = 7;
 
 /**
  * The default number of helper threads: one per core besides the main thread, which takes
- * chunks too. On two cores this was faster than two helpers and a waiting main thread, in
- * every row of `npm run bench -- --threads 0,1,2` (docs/benchmarks.md).
+ * chunks too. On two cores this was faster than two helpers and a waiting main thread in
+ * five of the six rows of `npm run bench -- --threads 0,1,2` (docs/benchmarks.md).
  */
 export function defaultLutThreads(): number {
   return Math.min(MAX_HELPERS, availableParallelism() - 1);
