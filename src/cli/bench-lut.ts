@@ -19,13 +19,14 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { DeepLutError } from '../core/errors';
 import { LutLinear } from '../core/layers/lut-linear';
 import { setLutImplementation, type LutImplementation } from '../core/lut/op';
 import { Random } from '../core/random';
 import type { LutLinearSpec } from '../core/spec/schema';
 import { launchChromium, startDevServer } from '../../test/browser/chromium';
 import type { WebGpuBenchRequest, WebGpuBenchResult } from '../../test/browser/pages/lut-bench';
-import { useBackend } from './backend';
+import { NODE_BACKENDS, useBackend } from './backend';
 import { defaultLutThreads, startLutThreads } from './threads';
 
 const WIDTH = 256;
@@ -126,7 +127,7 @@ function timePasses(
   return { total: median(total), totalCpu: median(totalCpu), forward: warmup ? median(forward) : undefined, leaked };
 }
 
-/** Times one row and prints it; `rows` holds the rows so far, for the ratio to the reference. */
+/** Times one row and prints it. `rows` contains the rows so far, for the ratio to the reference. */
 function benchRow(backend: string, implementation: LutImplementation, label: string, k: number, binary: boolean, reps: number, rows: Row[]): Row {
   setLutImplementation(implementation);
   const batch = implementation === 'reference' ? referenceBatch(k) : BATCH;
@@ -147,16 +148,54 @@ function benchRow(backend: string, implementation: LutImplementation, label: str
     peakMiB: process.resourceUsage().maxRSS / 1024,
   };
   const reference = rows.find((r) => r.backend === 'cpu' && r.implementation === 'reference' && r.k === k && r.inputs === row.inputs);
-  const ratio = reference ? `${(row.samplesPerSecond / reference.samplesPerSecond).toPrecision(3)}` : '-';
+  const ratio = reference ? formatRate(row.samplesPerSecond / reference.samplesPerSecond) : '-';
   process.stdout.write(
-    `| ${backend} | ${label} | ${k} | ${row.inputs} | ${batch} | ${row.samplesPerSecond.toPrecision(3)} | ${row.samplesPerCpuSecond.toPrecision(3)} | ${row.forwardMs?.toFixed(1) ?? '-'} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
+    `| ${backend} | ${label} | ${k} | ${row.inputs} | ${batch} | ${formatRate(row.samplesPerSecond)} | ${formatRate(row.samplesPerCpuSecond)} | ${row.forwardMs?.toFixed(1) ?? '-'} | ${ratio} | ${row.peakMiB.toFixed(0)} |\n`,
   );
   return row;
 }
 
+/** Formats a rate with three significant digits, without exponent notation. */
+function formatRate(value: number): string {
+  return value >= 100 ? Math.round(Number(value.toPrecision(3))).toLocaleString('en-US') : value.toPrecision(3);
+}
+
+/**
+ * Parses a comma-separated option of integers from `min` to `max`, without repeats.
+ * Throws a DeepLutError that names the option and the value.
+ */
+function integerList(option: string, text: string, min: number, max: number): number[] {
+  const items = text.split(',');
+  if (items.some((item) => !/^[0-9]+$/.test(item) || Number(item) < min || Number(item) > max)) {
+    throw new DeepLutError(`--${option} takes integers from ${min} to ${max} separated by commas, got "${text}"`);
+  }
+  return [...new Set(items.map(Number))];
+}
+
+/** Parses an option that takes one integer from `min` to `max`. */
+function integerOption(option: string, text: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new DeepLutError(`--${option} takes an integer from ${min} to ${max}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** Parses a comma-separated option whose items must come from `allowed`, without repeats. */
+function choiceList<T extends string>(option: string, text: string, allowed: readonly T[]): T[] {
+  const items = text.split(',');
+  const unknown = items.find((item) => !(allowed as readonly string[]).includes(item));
+  if (unknown !== undefined) throw new DeepLutError(`--${option}: unknown value "${unknown}"; use ${allowed.join(', ')}`);
+  return [...new Set(items as T[])];
+}
+
+const USAGE = `Usage: npm run bench -- [--backends cpu,wasm] [--k 2,4,6] [--reps 5] [--inputs binary,real]
+                      [--implementations reference,js] [--threads 0,1] [--webgpu] [--webgpu-batch 8]
+`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       backends: { type: 'string', default: 'cpu,wasm' },
       k: { type: 'string', default: '2,4,6' },
       reps: { type: 'string', default: '5' },
@@ -167,18 +206,25 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: [...new Set([0, defaultLutThreads()])].join(',') },
     },
   });
-  const ks = values.k!.split(',').map(Number);
-  const reps = Number(values.reps);
-  const implementations = values.implementations!.split(',') as LutImplementation[];
-  const threadCounts = values.threads!.split(',').map(Number);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const backends = choiceList('backends', values.backends!, NODE_BACKENDS);
+  const ks = integerList('k', values.k!, 1, 8);
+  const reps = integerOption('reps', values.reps!, 1, 1000);
+  const implementations = choiceList('implementations', values.implementations!, ['reference', 'js'] as const);
+  const inputKinds = choiceList('inputs', values.inputs!, ['binary', 'real'] as const);
+  const threadCounts = integerList('threads', values.threads!, 0, 7);
+  const webGpuBatch = integerOption('webgpu-batch', values['webgpu-batch']!, 1, 4096);
   const rows: Row[] = [];
 
   process.stdout.write('| backend | implementation | k | inputs | batch | samples/s | samples/CPU-s | forward ms | x reference | process peak RSS MiB |\n');
   process.stdout.write('|---|---|---|---|---|---|---|---|---|---|\n');
-  for (const backend of values.backends!.split(',')) {
+  for (const backend of backends) {
     await useBackend(backend);
     for (const k of ks) {
-      for (const binary of values.inputs!.split(',').map((kind) => kind === 'binary')) {
+      for (const binary of inputKinds.map((kind) => kind === 'binary')) {
         for (const implementation of implementations) {
           // tfjs 4.22's wasm backend has no UnsortedSegmentSum, the gradient of gather.
           if (implementation === 'reference' && backend === 'wasm') continue;
@@ -194,7 +240,7 @@ async function main(): Promise<void> {
   startLutThreads(0);
   setLutImplementation('auto');
 
-  if (values.webgpu) await benchWebGpu(ks, values.inputs!.split(','), Number(values['webgpu-batch']), Math.min(reps, 3));
+  if (values.webgpu) await benchWebGpu(ks, inputKinds, webGpuBatch, Math.min(reps, 3));
 }
 
 /** Prints the webgpu rows, measured in headless Chromium through the page test/browser/pages/lut-bench.html. */
@@ -210,7 +256,7 @@ async function benchWebGpu(ks: number[], inputs: string[], batch: number, reps: 
         const request: WebGpuBenchRequest = { k, binary: kind === 'binary', batch, reps };
         const result: WebGpuBenchResult = await page.evaluate((r) => window.benchLutWebGpu!(r), request);
         process.stdout.write(
-          `| webgpu (SwiftShader, correctness run, not a speed figure) | ${result.implementation} | ${k} | ${kind} | ${batch} | ${((batch * 1000) / result.ms).toPrecision(3)} | - | - | - | - |\n`,
+          `| webgpu (SwiftShader, correctness run, not a speed figure) | ${result.implementation} | ${k} | ${kind} | ${batch} | ${formatRate((batch * 1000) / result.ms)} | - | - | - | - |\n`,
         );
         if (result.backend !== 'webgpu') throw new Error(`the webgpu rows ran on the ${result.backend} backend`);
       }
@@ -222,6 +268,8 @@ async function benchWebGpu(ks: number[], inputs: string[], batch: number, reps: 
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  // Bad options get one line; anything else is a bug, so it keeps its stack.
+  const known = error instanceof DeepLutError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(known ? `error: ${(error as Error).message}\n\n${USAGE}` : `${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

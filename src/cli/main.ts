@@ -113,7 +113,7 @@ function report(line: string): void {
 
 async function simulateIfRequested(folder: string, requested: boolean): Promise<void> {
   if (!requested) return;
-  report(`simulating ${folder} under Icarus Verilog; the example network takes several minutes`);
+  report(`simulating ${folder} under Icarus Verilog; a network of thousands of tables takes minutes`);
   const result = await runIverilog(folder);
   report(`iverilog: ${result.summary}`);
   if (!result.passed) throw new DeepLutError(`the testbench failed under Icarus Verilog: ${result.summary}`);
@@ -233,6 +233,8 @@ async function commandBench(specPath: string, options: { backend: string; batche
   if (timedBatches === 0) throw new DeepLutError(`the spec trains only ${seen} batches, all of them warm-up; raise epochs or split.train`);
   if (timedEnd === 0) timedEnd = lastBatchEnd;
   const seconds = (timedEnd - timedStart) / 1000;
+  report('| spec | backend | helper threads | batch | batches timed | samples/s | peak memory (RSS) |');
+  report('|---|---|---|---|---|---|---|');
   report(`| ${spec.name} | ${backend} | ${lutThreadStats().helpers} | ${spec.batchSize} | ${timedBatches} | ${Math.round(timedSamples / seconds)} | ${Math.round(peakRss / 1024 ** 2)} MiB |`);
   model.dispose();
 }
