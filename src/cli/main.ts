@@ -34,7 +34,8 @@ Options:
                         besides the main thread; 0 runs them on the main thread alone;
                         results are the same for any n)
   --runs <dir>          folder that receives run folders (train; default ./runs)
-  --out <dir>           folder for the new bundle (export; default: next to model.json)
+  --out <dir>           folder in which export creates the new bundle folder and .zip
+                        (default: the folder of model.json)
   --registered          register each layer's outputs (one clock cycle of latency per layer)
   --simulate            run the bundle's testbench under Icarus Verilog after writing it
   --batches <n>         batches to time (bench; default 20, after 2 untimed warm-up batches)
