@@ -11,7 +11,7 @@
  *                      [--implementations reference,js] [--threads 0,1] [--webgpu] [--webgpu-batch 8]
  *
  * --threads lists the helper thread counts to time the js implementation with (default: none,
- * and one per core besides the main thread).
+ * and one per core).
  *
  * --webgpu adds rows for the webgpu backend in headless Chromium. There the adapter is
  * SwiftShader on the CPU, so those rows show that the WGSL kernels run at full size. They are

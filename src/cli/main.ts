@@ -30,9 +30,8 @@ Usage:
 
 Options:
   --backend <wasm|cpu>  tfjs backend (default wasm, the fastest here)
-  --threads <n>         helper threads for the LUT kernels, 0 to 7 (default: one per core
-                        besides the main thread; 0 runs them on the main thread alone;
-                        results are the same for any n)
+  --threads <n>         helper threads for the LUT kernels, 0 to 7 (default: one per core;
+                        0 runs them on the main thread alone; results are the same for any n)
   --runs <dir>          folder that receives run folders (train; default ./runs)
   --out <dir>           folder in which export creates the new bundle folder and .zip
                         (default: the folder of model.json)

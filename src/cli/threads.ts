@@ -9,12 +9,13 @@ const NODE_PRELUDE = "const { parentPort } = require('node:worker_threads');\nco
 const MAX_HELPERS = 7;
 
 /**
- * The default number of helper threads: one per core besides the main thread, which takes
- * chunks too. On two cores this was faster than two helpers and a waiting main thread in
- * five of the six rows of `npm run bench -- --threads 0,1,2` (docs/benchmarks.md).
+ * The default number of helper threads: one per core, while the main thread waits. On two
+ * cores this beat one helper with the main thread taking chunks in every row of
+ * `npm run bench -- --threads 1,2` (docs/benchmarks.md), because the main thread's own
+ * typed-array code runs slower (see `enableLutThreads`).
  */
 export function defaultLutThreads(): number {
-  return Math.min(MAX_HELPERS, availableParallelism() - 1);
+  return Math.min(MAX_HELPERS, availableParallelism());
 }
 
 /**

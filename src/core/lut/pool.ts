@@ -49,8 +49,12 @@ const EXIT = 5;
 const HELPER_CHUNKS = 6;
 const READY = 7;
 const PARAMS = 8;
-/** How long a waiting caller lets chunks sit untaken before it runs them itself. */
-const CALLER_PATIENCE_MS = 20;
+/**
+ * How long a waiting caller lets the done counter stand still before it takes chunks itself.
+ * A chunk of a large layer takes about 20 ms, and 20 ms here made the caller join and compete
+ * with the helpers for the cores.
+ */
+const CALLER_PATIENCE_MS = 100;
 const FORWARD = 1;
 const BACKWARD = 2;
 
