@@ -33,7 +33,7 @@ export function RunsPanel() {
               <td>{run.name}</td>
               <td>{new Date(run.savedAt).toLocaleString()}</td>
               <td>{run.state}</td>
-              <td>{run.history.length} epochs</td>
+              <td>{run.history.length} {run.history.length === 1 ? 'epoch' : 'epochs'}</td>
               <td>test {formatPercent(run.history.at(-1)?.testAccuracy)} (binary)</td>
               <td>
                 <button
