@@ -20,9 +20,9 @@ const MAX_DOTTED_EPOCHS = 30;
 /**
  * Rows that an empty chart draws, with CSS hiding the lines and the tooltip (`data-empty`), so
  * the axes run from 0 to 1. recharts' first render with numbers costs about twice a later
- * update, because its code runs for the first time and the ticks and lines mount (about 20
- * against 9 ms of CPU time in Chromium 156 on a two-core machine, measured with
- * test/browser/trace-training.ts --cpu). These rows move that render to when the panel opens.
+ * update, because its code runs for the first time and the ticks and lines mount. With
+ * test/browser/trace-training.ts --cpu in Chromium 156 on two cores, that was about 20 ms of
+ * CPU time against 9 ms. These rows move that render to when the panel opens.
  */
 const EMPTY_POINTS: ThroughputPoint[] = [
   { step: 0, epoch: 0, loss: 0, accuracy: 0, samplesPerSecond: 0 },

@@ -33,7 +33,7 @@ export interface HelperThread {
 
 /**
  * Starts a helper thread running the classic script `body`. The script expects a global
- * function `listen(handler)` that passes each message's data to `handler`; the spawner
+ * function `listen(handler)` that passes each message's data to `handler`. The spawner
  * defines it for its platform before `body`.
  */
 export type HelperSpawner = (body: string) => HelperThread;
@@ -60,7 +60,7 @@ const BACKWARD = 2;
 
 /**
  * The helper thread's program. It runs in a bare script, so it uses nothing from outside
- * itself; `makeKernels` is `lutKernels`, passed as source text.
+ * itself. `makeKernels` is `lutKernels`, passed as source text.
  */
 function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: { control: Int32Array; buffer: SharedArrayBuffer; mapping: number }) => void) => void): void {
   const kernelSet = makeKernels();
@@ -152,9 +152,9 @@ let privateBuffer = new ArrayBuffer(0);
  * With count 0, the kernels run on the calling thread only. Returns the number started.
  *
  * With `callerWaits`, the calling thread leaves the chunks to the helpers once all of them
- * are ready. That suits a caller whose own typed-array code runs slower, as in a process
- * where tfjs's wasm backend has grown its memory: V8 then checks every typed-array access
- * for a detached buffer, while helper threads, which never load tfjs, are spared that check.
+ * are ready. That suits a caller whose own typed-array code runs slower. Once tfjs's wasm
+ * backend has grown its memory, V8 checks every typed-array access in that thread for a
+ * detached buffer. Helper threads never load tfjs, so they skip that check.
  */
 export function enableLutThreads(spawn: HelperSpawner, count: number, callerWaits = false): number {
   disableLutThreads();
@@ -301,7 +301,7 @@ export function lutBackward(
 ): LutGradients {
   const space = workspaceWithTables(jobShape(batch, shape, options), weights, gamma, mask, helpers);
   if (options.binaryInputs && addresses) {
-    if (addresses.length !== space.addresses.length) throw new Error(`LUT backward pass: got ${addresses.length} addresses, expected ${space.addresses.length}`);
+    if (addresses.length !== space.addresses.length) throw new Error(`LUT backward pass: invalid address array of ${addresses.length} bytes, expected ${space.addresses.length}; pass the addresses that lutForward returned for the same x`);
     space.addresses.set(addresses);
   } else {
     kernels.prepareInputs(space, x);
