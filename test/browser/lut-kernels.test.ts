@@ -12,8 +12,10 @@ for (let k = 1; k <= 8; k++) {
     { k, binaryInputs: true, binarizeOutput: true, signEntries: false },
     { k, binaryInputs: false, binarizeOutput: false, signEntries: false },
     { k, binaryInputs: false, binarizeOutput: true, signEntries: false },
+    { k, binaryInputs: true, binarizeOutput: false, signEntries: false, binarizeEntries: true },
   );
 }
+for (const k of [2, 5]) cases.push({ k, binaryInputs: false, binarizeOutput: false, signEntries: false, binarizeEntries: true });
 
 describe.skipIf(SKIP_BROWSER)('WGSL LUT kernels in headless Chromium', () => {
   let browser: BrowserSession;
@@ -40,9 +42,9 @@ describe.skipIf(SKIP_BROWSER)('WGSL LUT kernels in headless Chromium', () => {
     for (const result of results) expect(result.backend).toBe('webgpu');
   });
 
-  it.each(cases.map((c, index) => [c.k, c.binaryInputs, c.binarizeOutput, index] as const))(
-    'k = %i, binary inputs %s, binarized output %s matches the reference',
-    (_k, _binaryInputs, _binarizeOutput, index) => {
+  it.each(cases.map((c, index) => [c.k, c.binaryInputs, c.binarizeOutput, c.binarizeEntries ?? false, index] as const))(
+    'k = %i, binary inputs %s, binarized output %s, binarized entries %s matches the reference',
+    (_k, _binaryInputs, _binarizeOutput, _binarizeEntries, index) => {
       const result = results[index];
       expect(result.errors.y).toBeLessThan(TOLERANCE);
       expect(result.errors.dx).toBeLessThan(TOLERANCE);

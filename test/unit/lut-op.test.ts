@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lutBackward, lutForward } from '../../src/core/lut/pool';
 import { lutReference } from '../../src/core/lut/reference';
+import { steSign } from '../../src/core/lut/binarize';
 import { LutLinear } from '../../src/core/layers/lut-linear';
 import { getLutImplementation, lut, setLutImplementation } from '../../src/core/lut/op';
 import type { LutOptions, LutShape } from '../../src/core/lut/shape';
@@ -156,6 +157,66 @@ describe('js kernel against the reference composition', () => {
     close(fast.dx, reference.dx);
     close(fast.dw, reference.dw);
     close(fast.dg, reference.dg);
+  });
+});
+
+describe('binarized entries', () => {
+  it('reads sign(w) with sign(0) = +1 and passes the entry gradient where |w| <= 1', () => {
+    const shape: LutShape = { inputWidth: 2, neurons: 1, tablesPerNeuron: 1, k: 2 };
+    const weights = new Float32Array([0, -2, 0.5, 1.5]);
+    const mask = new Int32Array([0, 1]);
+    // Sample b sits at address b: input 0 is address bit 0.
+    const corners = new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]);
+    for (const binaryInputs of [true, false]) {
+      const options: LutOptions = { binaryInputs, binarizeOutput: false, binarizeEntries: true };
+      const y = lutForward(corners, 4, weights, 1, mask, shape, options, false).y;
+      expect(Array.from(y)).toEqual([1, -1, 1, 1]);
+      const grads = lutBackward(new Float32Array([1, 2, 3, 4]), corners, 4, weights, 1, mask, shape, options, undefined, false);
+      // dL/dw_p = dy at address p, times 1 where |w_p| <= 1.
+      expect(Array.from(grads.dWeights)).toEqual([1, 0, 3, 0]);
+    }
+  });
+
+  const cases: Array<[number, boolean, boolean]> = [];
+  for (const k of [1, 2, 3, 4, 6, 8]) cases.push([k, true, false], [k, false, false], [k, true, true]);
+  it.each(cases)('k = %i, binary inputs %s, binarized output %s: js kernel equals steSign before the reference', (k, binaryInputs, binarizeOutput) => {
+    const batch = 6;
+    const shape: LutShape = { inputWidth: 9, neurons: 4, tablesPerNeuron: 3, k };
+    const { x, mask, dy } = randomCase(`entries-${k}-${binaryInputs}-${binarizeOutput}`, shape, batch, binaryInputs);
+    const rng = new Random(`entries-w-${k}`);
+    // Latent entries beyond +-1 stop their gradient; exact zeros and ones test the boundaries.
+    const weights = new Float32Array(shape.neurons * shape.tablesPerNeuron * (1 << k)).map((_, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? -1 : rng.uniform(-1.5, 1.5)));
+    const gamma = 0.45;
+
+    const run = (implementation: 'js' | 'reference', inOp: boolean) => {
+      setLutImplementation(implementation);
+      const xT = tf.tensor2d(x, [batch, shape.inputWidth]);
+      const wT = tf.tensor2d(weights, [shape.neurons * shape.tablesPerNeuron, 1 << k]);
+      const gT = tf.scalar(gamma);
+      const dyT = tf.tensor2d(dy, [batch, shape.neurons]);
+      const options: LutOptions = { binaryInputs, binarizeOutput, binarizeEntries: inOp };
+      const apply = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => lut(a as tf.Tensor2D, inOp ? b : steSign(b), c as tf.Scalar, mask, shape, options);
+      const y = apply(xT, wT, gT);
+      const [dx, dw, dg] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(apply(a, b, c), dyT)) as tf.Scalar)([xT, wT, gT]);
+      return { y: y.dataSync(), dx: dx.dataSync(), dw: dw.dataSync(), dg: dg.dataSync() };
+    };
+    const fast = run('js', true);
+    const reference = run('reference', true);
+    const outside = run('reference', false);
+    setLutImplementation('auto');
+
+    // With binary inputs the forward pass is exact (see the exactness contract in op.ts).
+    if (binaryInputs) expect(Array.from(fast.y)).toEqual(Array.from(outside.y));
+    for (const other of [reference, outside]) {
+      for (const key of ['y', 'dx', 'dw', 'dg'] as const) {
+        expect(fast[key].length).toBe(other[key].length);
+        for (let i = 0; i < fast[key].length; i++) expect(Math.abs(fast[key][i] - other[key][i])).toBeLessThan(1e-4 * (1 + Math.abs(other[key][i])));
+      }
+    }
+    // Some entry gradients are stopped, and some pass.
+    const stopped = Array.from(weights).filter((w) => Math.abs(w) > 1).length;
+    expect(stopped).toBeGreaterThan(0);
+    expect(Array.from(fast.dw).filter((v, i) => Math.abs(weights[i]) > 1 && v !== 0)).toEqual([]);
   });
 });
 

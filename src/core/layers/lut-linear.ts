@@ -88,10 +88,12 @@ export class LutLinear implements Layer {
     const options = { binaryInputs, binarizeOutput: this.binarization >= 3 };
 
     const inputs = binaryInputs ? (steSign(x) as tf.Tensor2D) : x;
-    const latent = binaryWeights ? steSign(this.weights) : this.weights;
-    if (this.inputExpanded) return lut(inputs, latent, this.gamma as tf.Scalar, this.mask, this.shape(), options);
+    // The op binarizes full tables itself, saving passes over every entry.
+    if (this.inputExpanded) return lut(inputs, this.weights, this.gamma as tf.Scalar, this.mask, this.shape(), { ...options, binarizeEntries: binaryWeights });
 
-    // One-input table of weight w: entry 0 (x_0 = -1) is -w, entry 1 (x_0 = +1) is +w.
+    // One-input table of weight w: entry 0 (x_0 = -1) is -w, entry 1 (x_0 = +1) is +w. The
+    // sign comes first, so that w = 0 gives the entries (-1, +1).
+    const latent = binaryWeights ? steSign(this.weights) : this.weights;
     const entries = tf.concat([tf.neg(latent), latent], 1);
     return lut(inputs, entries, this.gamma as tf.Scalar, this.firstInputs, this.shape(), options);
   }

@@ -10,6 +10,10 @@
  * f(x) = sum_p w_p * prod_i (1 + s_p,i x_i) / 2 over the table's 2^k entries. Input i is
  * address bit i and s_p,i = +1 where that bit of p is set.
  *
+ * With `binarizeEntries` the
+ * stored entries pass through sign() first (sign(0) = +1), and their gradient through the
+ * straight-through estimator: it passes where the stored entry has |w| <= 1.
+ *
  * Every loop runs over the batch innermost, on inputs transposed to [inputWidth][batch], so
  * the JIT gets long, simple loops over contiguous memory.
  *
@@ -45,6 +49,7 @@ export interface LutJobShape {
   k: number;
   binaryInputs: boolean;
   binarizeOutput: boolean;
+  binarizeEntries: boolean;
 }
 
 /**
@@ -194,13 +199,32 @@ export function lutKernels() {
     }
   }
 
+  /** Copies the entries of the table at `base` into `out`, as signs (sign(0) = +1) with `binarizeEntries`. */
+  function loadTable(space: LutWorkspace, base: number, out: Float64Array): void {
+    const { weights } = space;
+    const entries = out.length;
+    if (space.binarizeEntries) {
+      for (let p = 0; p < entries; p++) out[p] = weights[base + p] >= 0 ? 1 : -1;
+    } else {
+      for (let p = 0; p < entries; p++) out[p] = weights[base + p];
+    }
+  }
+
   /**
-   * Writes the monomial coefficients c = H w / 2^k of one table into `out`: stage i replaces
-   * each pair (lo, hi) differing in bit i by ((lo + hi) / 2, (hi - lo) / 2).
+   * The straight-through factor of an entry's gradient: with `binarizeEntries` the gradient
+   * passes where the stored entry w has |w| <= 1, as for the inputs.
    */
-  function monomialCoefficients(weights: Float32Array, base: number, k: number, out: Float64Array): void {
+  function entryPass(space: LutWorkspace, index: number): number {
+    return !space.binarizeEntries || Math.abs(space.weights[index]) <= 1 ? 1 : 0;
+  }
+
+  /**
+   * Turns a table's entries in `values` into its monomial coefficients c = H w / 2^k, in place:
+   * stage i replaces each pair (lo, hi) differing in bit i by ((lo + hi) / 2, (hi - lo) / 2).
+   */
+  function monomialCoefficients(values: Float64Array, k: number): void {
     const entries = 1 << k;
-    for (let p = 0; p < entries; p++) out[p] = weights[base + p];
+    const out = values;
     for (let i = 0; i < k; i++) {
       const bit = 1 << i;
       for (let p = 0; p < entries; p++) {
@@ -262,13 +286,13 @@ export function lutKernels() {
 
   /** Forward pass of chunk c: y for its neurons, and with binary inputs its tables' addresses. */
   function forwardChunk(space: LutWorkspace, c: number): void {
-    const { batch, neurons, tablesPerNeuron, k, weights, mask, y } = space;
+    const { batch, neurons, tablesPerNeuron, k, mask, y } = space;
     const entries = 1 << k;
     const scale = space.scalars[0];
     const binarize = space.binarizeOutput;
     const sums = new Float64Array(batch);
     const inputs = new Int32Array(k);
-    const coefficients = new Float64Array(entries);
+    const table = new Float64Array(entries);
     const levels = space.binaryInputs ? new Float64Array(0) : new Float64Array(Math.max(1, entries - 1) * batch);
     const addresses = space.addresses;
     const addressWords = new Uint32Array(addresses.buffer, addresses.byteOffset, addresses.length >> 2);
@@ -278,20 +302,20 @@ export function lutKernels() {
       sums.fill(0);
       for (let tj = 0; tj < tablesPerNeuron; tj++) {
         const t = j * tablesPerNeuron + tj;
-        const wBase = t * entries;
+        loadTable(space, t * entries, table);
         if (space.binaryInputs) {
           tableAddresses(space, addressWords, t, inputs);
           const aBase = t * stride;
           if (binarize) {
-            for (let b = 0; b < batch; b++) sums[b] += scale * weights[wBase + addresses[aBase + b]] >= 0 ? 1 : -1;
+            for (let b = 0; b < batch; b++) sums[b] += scale * table[addresses[aBase + b]] >= 0 ? 1 : -1;
           } else {
-            for (let b = 0; b < batch; b++) sums[b] += weights[wBase + addresses[aBase + b]];
+            for (let b = 0; b < batch; b++) sums[b] += table[addresses[aBase + b]];
           }
           continue;
         }
-        monomialCoefficients(weights, wBase, k, coefficients);
+        monomialCoefficients(table, k);
         for (let i = 0; i < k; i++) inputs[i] = mask[t * k + i] * batch;
-        foldTable(coefficients, space.columns, inputs, k, batch, levels);
+        foldTable(table, space.columns, inputs, k, batch, levels);
         if (binarize) {
           for (let b = 0; b < batch; b++) sums[b] += scale * levels[b] >= 0 ? 1 : -1;
         } else {
@@ -327,11 +351,12 @@ export function lutKernels() {
    * scratch row and has zero slopes.
    */
   function backwardBinaryChunk(space: LutWorkspace, c: number): void {
-    const { batch, inputWidth, tablesPerNeuron, k, weights, mask, addresses, dyColumns, dWeights, stride } = space;
+    const { batch, inputWidth, tablesPerNeuron, k, mask, addresses, dyColumns, dWeights, stride } = space;
     const entries = 1 << k;
     const scale = space.scalars[0];
     const pairedK = (k + 1) & ~1;
     const dx = zeroedInputGradient(space, c);
+    const table = new Float64Array(entries);
     const dySums = new Float64Array(entries);
     // slopes[p][i]: dL/dx_i per unit of dy at address p.
     const slopes = new Float64Array(entries * pairedK);
@@ -345,18 +370,19 @@ export function lutKernels() {
         const wBase = t * entries;
         const aBase = t * stride;
 
+        loadTable(space, wBase, table);
         dySums.fill(0);
         for (let b = 0; b < batch; b++) dySums[addresses[aBase + b]] += dyColumns[dyBase + b];
         for (let i = 0; i < k; i++) rows[i] = mask[t * k + i] * stride;
         for (let p = 0; p < entries; p++) {
-          const w = weights[wBase + p];
+          const w = table[p];
           const pass = !space.binarizeOutput || Math.abs(scale * w) <= 1 ? 1 : 0;
-          dWeights[wBase + p] = scale * pass * dySums[p];
+          dWeights[wBase + p] = scale * pass * dySums[p] * entryPass(space, wBase + p);
           dGamma += w * pass * dySums[p];
           const factor = (scale * pass) / 2;
           for (let i = 0; i < k; i++) {
             const bit = 1 << i;
-            slopes[p * pairedK + i] = factor * (weights[wBase + (p | bit)] - weights[wBase + (p & ~bit)]);
+            slopes[p * pairedK + i] = factor * (table[p | bit] - table[p & ~bit]);
           }
         }
         for (let pair = 0; pair < pairedK; pair += 2) {
@@ -382,7 +408,7 @@ export function lutKernels() {
    * transposed butterfly turns it into dL/dw.
    */
   function backwardRealChunk(space: LutWorkspace, c: number): void {
-    const { batch, inputWidth, tablesPerNeuron, k, weights, mask, columns, dyColumns, dWeights } = space;
+    const { batch, inputWidth, tablesPerNeuron, k, mask, columns, dyColumns, dWeights } = space;
     const entries = 1 << k;
     const scale = space.scalars[0];
     const dx = zeroedInputGradient(space, c);
@@ -398,7 +424,8 @@ export function lutKernels() {
       for (let tj = 0; tj < tablesPerNeuron; tj++) {
         const t = j * tablesPerNeuron + tj;
         const wBase = t * entries;
-        monomialCoefficients(weights, wBase, k, coefficients);
+        loadTable(space, wBase, coefficients);
+        monomialCoefficients(coefficients, k);
         for (let i = 0; i < k; i++) inputs[i] = mask[t * k + i] * batch;
         foldTable(coefficients, columns, inputs, k, batch, levels);
 
@@ -444,7 +471,7 @@ export function lutKernels() {
         }
 
         monomialCoefficientsTranspose(dCoefficients, k);
-        for (let p = 0; p < entries; p++) dWeights[wBase + p] = dCoefficients[p];
+        for (let p = 0; p < entries; p++) dWeights[wBase + p] = dCoefficients[p] * entryPass(space, wBase + p);
       }
     }
     space.dGammaPartials[c] = dGamma;

@@ -64,6 +64,16 @@ function commonCode(shape: LutShape, batch: number, options: LutOptions): string
     const WIDTH = ${inputWidth};
     const BATCH = ${batch};
     const TABLES = ${tableCount(shape)};
+
+    // Entry 'index' of W as the op reads it (see binarizeEntries in shape.ts).
+    fn entry(index: i32) -> f32 {
+      return ${options.binarizeEntries ? 'select(-1.0, 1.0, W[index] >= 0.0)' : 'W[index]'};
+    }
+
+    // 1 where the gradient of stored entry 'index' passes, else 0.
+    fn entryPass(index: i32) -> f32 {
+      return ${options.binarizeEntries ? 'select(0.0, 1.0, abs(W[index]) <= 1.0)' : '1.0'};
+    }
   `;
   if (options.binaryInputs) {
     return `${constants}
@@ -76,14 +86,14 @@ function commonCode(shape: LutShape, batch: number, options: LutOptions): string
     }
 
     fn tableValue(t: i32, b: i32) -> f32 {
-      return W[t * ENTRIES + tableAddress(t, b)];
+      return entry(t * ENTRIES + tableAddress(t, b));
     }
 
     // Half the difference of the two entries whose addresses differ in bit i.
     fn tableSlope(t: i32, b: i32, i: i32) -> f32 {
       let address = tableAddress(t, b);
       let bit = 1 << u32(i);
-      return (W[t * ENTRIES + (address | bit)] - W[t * ENTRIES + (address & ~bit)]) * 0.5;
+      return (entry(t * ENTRIES + (address | bit)) - entry(t * ENTRIES + (address & ~bit))) * 0.5;
     }
     `;
   }
@@ -110,7 +120,7 @@ function commonCode(shape: LutShape, batch: number, options: LutOptions): string
       var basis: array<f32, ${entries}>;
       fillBasis(t, b, skip, forced, &basis);
       var f = 0.0;
-      for (var p = 0; p < ENTRIES; p++) { f += W[t * ENTRIES + p] * basis[p]; }
+      for (var p = 0; p < ENTRIES; p++) { f += entry(t * ENTRIES + p) * basis[p]; }
       return f;
     }
 
@@ -132,7 +142,7 @@ function passExpression(options: LutOptions): string {
 
 function shaderKey(kind: string, shape: LutShape, batch: number, options: LutOptions): string {
   const { k, neurons, tablesPerNeuron, inputWidth } = shape;
-  return `deeplut_lut_${kind}_${k}_${neurons}_${tablesPerNeuron}_${inputWidth}_${batch}_${options.binaryInputs ? 1 : 0}${options.binarizeOutput ? 1 : 0}`;
+  return `deeplut_lut_${kind}_${k}_${neurons}_${tablesPerNeuron}_${inputWidth}_${batch}_${options.binaryInputs ? 1 : 0}${options.binarizeOutput ? 1 : 0}${options.binarizeEntries ? 1 : 0}`;
 }
 
 function forwardProgram(shape: LutShape, batch: number, options: LutOptions): WebGPUProgram {
@@ -183,14 +193,14 @@ function entryGradientProgram(shape: LutShape, batch: number, options: LutOption
   const entries = entriesPerTable(shape);
   const accumulate = options.binaryInputs
     ? `let address = tableAddress(t, b);
-        let f = W[t * ENTRIES + address];
+        let f = entry(t * ENTRIES + address);
         let passes = ${passExpression(options)};
         accumulator[address] += dy * scale * passes;
         gammaSum += dy * f * passes;`
     : `var basis: array<f32, ${entries}>;
         fillBasis(t, b, -1, 0.0, &basis);
         var f = 0.0;
-        for (var p = 0; p < ENTRIES; p++) { f += W[t * ENTRIES + p] * basis[p]; }
+        for (var p = 0; p < ENTRIES; p++) { f += entry(t * ENTRIES + p) * basis[p]; }
         let passes = ${passExpression(options)};
         let df = dy * scale * passes;
         for (var p = 0; p < ENTRIES; p++) { accumulator[p] += df * basis[p]; }
@@ -206,7 +216,7 @@ function entryGradientProgram(shape: LutShape, batch: number, options: LutOption
         let dy = D[b * NEURONS + t / TABLES_PER_NEURON];
         ${accumulate}
       }
-      for (var p = 0; p < ENTRIES; p++) { result[t * (ENTRIES + 1) + p] = accumulator[p]; }
+      for (var p = 0; p < ENTRIES; p++) { result[t * (ENTRIES + 1) + p] = accumulator[p] * entryPass(t * ENTRIES + p); }
       result[t * (ENTRIES + 1) + ENTRIES] = gammaSum;
     }
   `;

@@ -19,7 +19,7 @@ import { checkMask, type LutOptions, type LutShape } from './shape';
  * 'webgpu' when that backend is active and 'js' elsewhere.
  *
  * Exactness contract, kept by every implementation: with binary inputs and entries of exactly
- * -1 or +1, the output of neuron j is exactly Math.fround(|gamma| * S), where S is the integer
+ * -1 or +1 (or any entries with `binarizeEntries`), the output of neuron j is exactly Math.fround(|gamma| * S), where S is the integer
  * sum of the entries its tables address. S is summed exactly first and multiplied by |gamma|
  * once. With `binarizeOutput` the output is exactly S, the sum of the tables' signs. The
  * hardware export derives its integer thresholds from this and is tested bit-exact against it.

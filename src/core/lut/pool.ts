@@ -89,6 +89,7 @@ function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: {
           k: control[12],
           binaryInputs: control[13] === 1,
           binarizeOutput: control[14] === 1,
+          binarizeEntries: control[15] === 1,
         };
         space = kernelSet.lutWorkspace(job, buffer!);
       }
@@ -213,7 +214,7 @@ function runChunks(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, 
     return;
   }
   const { control } = pool;
-  const params = [space.batch, space.inputWidth, space.neurons, space.tablesPerNeuron, space.k, space.binaryInputs ? 1 : 0, space.binarizeOutput ? 1 : 0];
+  const params = [space.batch, space.inputWidth, space.neurons, space.tablesPerNeuron, space.k, space.binaryInputs ? 1 : 0, space.binarizeOutput ? 1 : 0, space.binarizeEntries ? 1 : 0];
   params.forEach((value, i) => (control[PARAMS + i] = value));
   control[KIND] = kind;
   Atomics.store(control, DONE, 0);
@@ -242,7 +243,7 @@ function runChunks(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, 
 }
 
 function jobShape(batch: number, shape: LutShape, options: LutOptions): LutJobShape {
-  return { batch, ...shape, binaryInputs: options.binaryInputs, binarizeOutput: options.binarizeOutput };
+  return { batch, ...shape, binaryInputs: options.binaryInputs, binarizeOutput: options.binarizeOutput, binarizeEntries: options.binarizeEntries ?? false };
 }
 
 /** Result of the forward pass, with what the backward pass needs of it. */

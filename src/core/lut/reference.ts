@@ -34,7 +34,8 @@ export function lutReference(
     const factors = tf.add(1, tf.mul(gathered, tf.tensor2d(patterns, [k, entries]))).div(2);
     const basis = tf.prod(factors, 3);
 
-    const tableSums = tf.sum(tf.mul(basis, weights.reshape([neurons, tablesPerNeuron, entries])), 3);
+    const entryValues = options.binarizeEntries ? steSign(weights) : weights;
+    const tableSums = tf.sum(tf.mul(basis, entryValues.reshape([neurons, tablesPerNeuron, entries])), 3);
     const scaled = tf.mul(tf.abs(gamma), tableSums);
     const outputs = options.binarizeOutput ? steSign(scaled) : scaled;
     return tf.sum(outputs, 2) as tf.Tensor2D;

@@ -23,6 +23,12 @@ export interface LutOptions {
   binaryInputs: boolean;
   /** Each table's output passes through sign() with a straight-through gradient (level 3). */
   binarizeOutput: boolean;
+  /**
+   * The op reads each stored entry w as sign(w), with sign(0) = +1, and passes the entry's
+   * gradient where |w| <= 1 (straight-through). It equals binarizing the weights with `steSign`
+   * before the op, without the extra passes over every entry. Default false.
+   */
+  binarizeEntries?: boolean;
 }
 
 export function tableCount(shape: LutShape): number {

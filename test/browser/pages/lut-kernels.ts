@@ -15,6 +15,8 @@ export interface KernelCase {
   binarizeOutput: boolean;
   /** Entries of exactly -1 or +1 instead of uniform reals. */
   signEntries: boolean;
+  /** The op binarizes the entries (see LutOptions); they are drawn from -1.5 to 1.5, with exact zeros. */
+  binarizeEntries?: boolean;
 }
 
 export interface KernelCaseResult extends KernelCase {
@@ -65,11 +67,12 @@ async function runOp(backend: string, implementation: 'webgpu' | 'reference', da
 }
 
 function makeData(testCase: KernelCase, shape: LutShape) {
-  const rng = new Random(`wgsl-${testCase.k}-${testCase.binaryInputs}-${testCase.binarizeOutput}-${testCase.signEntries}`);
+  const rng = new Random(`wgsl-${testCase.k}-${testCase.binaryInputs}-${testCase.binarizeOutput}-${testCase.signEntries}-${testCase.binarizeEntries}`);
+  const entry = (i: number) => (testCase.signEntries ? rng.sign() : testCase.binarizeEntries ? (i % 5 === 0 ? 0 : rng.uniform(-1.5, 1.5)) : rng.uniform(-1, 1));
   const tables = shape.neurons * shape.tablesPerNeuron;
   return {
     x: new Float32Array(BATCH * shape.inputWidth).map(() => (testCase.binaryInputs ? rng.sign() : rng.uniform(-1, 1))),
-    weights: new Float32Array(tables << shape.k).map(() => (testCase.signEntries ? rng.sign() : rng.uniform(-1, 1))),
+    weights: new Float32Array(tables << shape.k).map((_, i) => entry(i)),
     mask: new Int32Array(tables * shape.k).map(() => rng.int(shape.inputWidth)),
     dy: new Float32Array(BATCH * shape.neurons).map(() => rng.uniform(-1, 1)),
   };
@@ -93,7 +96,8 @@ function contractViolations(y: Float32Array, data: ReturnType<typeof makeData>, 
         const t = j * tablesPerNeuron + tj;
         let address = 0;
         for (let i = 0; i < k; i++) if (data.x[b * inputWidth + data.mask[t * k + i]] >= 0) address |= 1 << i;
-        const entry = data.weights[(t << k) + address];
+        const stored = data.weights[(t << k) + address];
+        const entry = options.binarizeEntries ? (stored >= 0 ? 1 : -1) : stored;
         if (!options.binarizeOutput) sum += entry;
         else sum += Math.abs(GAMMA) * entry >= 0 ? 1 : -1;
       }
@@ -108,7 +112,7 @@ async function runCases(cases: KernelCase[]): Promise<KernelCaseResult[]> {
   const out: KernelCaseResult[] = [];
   for (const testCase of cases) {
     const shape: LutShape = { ...SHAPE_BASE, k: testCase.k };
-    const options: LutOptions = { binaryInputs: testCase.binaryInputs, binarizeOutput: testCase.binarizeOutput };
+    const options: LutOptions = { binaryInputs: testCase.binaryInputs, binarizeOutput: testCase.binarizeOutput, binarizeEntries: testCase.binarizeEntries ?? false };
     const data = makeData(testCase, shape);
 
     if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to start');
@@ -119,7 +123,7 @@ async function runCases(cases: KernelCase[]): Promise<KernelCaseResult[]> {
     const fast = await runOp('webgpu', 'webgpu', data, shape, options);
     const tensorsLeaked = tf.memory().numTensors - before;
 
-    const contractApplies = testCase.binaryInputs && testCase.signEntries;
+    const contractApplies = testCase.binaryInputs && (testCase.signEntries || options.binarizeEntries === true);
     out.push({
       ...testCase,
       backend: tf.getBackend(),
