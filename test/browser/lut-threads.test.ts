@@ -28,6 +28,7 @@ describe.skipIf(SKIP_BROWSER)('LUT helper threads in headless Chromium', () => {
   it('starts helpers that run chunks', () => {
     expect(result.helpers).toBe(2);
     expect(result.helperChunks).toBeGreaterThan(0);
+    expect(result.webAssembly).toBe(true);
   });
 
   it('gives results identical to one thread', () => {

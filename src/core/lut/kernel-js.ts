@@ -27,6 +27,11 @@
  * runs that fold in reverse, about 3 * 2^k multiply-adds per sample for all k input
  * gradients and the entry gradients together.
  *
+ * With binary inputs, the chunks run in WebAssembly where the workspace is the memory of the
+ * kernels in kernel.wat. Those kernels repeat the binary-input chunks below, operation for
+ * operation, and give the same bits. The functions here remain for the real-input form and
+ * for platforms without WebAssembly.
+ *
  * Work is split into chunks of whole neurons, and the chunk count depends only on the shape
  * and the batch. Each chunk owns its outputs: its neurons' columns of y, its tables' entry
  * gradients, and its own partial sums of the input and gamma gradients. The partial sums are
@@ -52,12 +57,25 @@ export interface LutJobShape {
   binarizeEntries: boolean;
 }
 
+/** The exports of kernel.wat, instantiated on the memory that contains a workspace. */
+export interface LutWasmKernels {
+  forwardBinary(header: number, chunk: number): void;
+  backwardBinary(header: number, chunk: number): void;
+}
+
 /**
  * The arrays of one op call, each a view into one buffer (an ArrayBuffer, or a
  * SharedArrayBuffer when helper threads take part). `lutLayout` places them.
  */
 export interface LutWorkspace extends LutJobShape {
   chunks: number;
+  /**
+   * The WebAssembly kernels of this thread when the buffer is their memory. The binary-input
+   * chunks then run there; they give the same bits as the JavaScript ones.
+   */
+  wasm?: LutWasmKernels;
+  /** Byte offset of the header that the WebAssembly kernels read (see kernel.wat). */
+  header: number;
   /** Samples per row of the transposed inputs and the addresses: batch rounded up to 4 with binary inputs. */
   stride: number;
   /** [0] = |gamma|. */
@@ -86,6 +104,8 @@ export interface LutWorkspace extends LutJobShape {
  * text (`lutKernels.toString()`). Keep it that way: no imports, classes or module-level names.
  */
 export function lutKernels() {
+  /** Words of the header that the WebAssembly kernels read. */
+  const WASM_HEADER_WORDS = 20;
   /** Work per call below which the op runs as one chunk: thread hand-offs would cost more. */
   const MIN_PARALLEL_WORK = 1 << 16;
   /** Chunks of larger calls; enough to keep a few threads busy as chunks finish unevenly. */
@@ -113,9 +133,15 @@ export function lutKernels() {
       size += (bytes + 7) & ~7;
       return at;
     };
+    // Per-chunk scratch of the WebAssembly kernels: sums or the table, dy sums, slopes, rows.
+    const pairedK = (job.k + 1) & ~1;
+    const scratchBytes = (8 * stride + 8 * entries * (2 + pairedK) + 4 * pairedK + 63) & ~63;
     return {
       chunks,
       stride,
+      scratchBytes,
+      header: place(4 * WASM_HEADER_WORDS),
+      scratch: place(job.binaryInputs ? chunks * scratchBytes : 0),
       scalars: place(8),
       dGammaPartials: place(8 * chunks),
       bitWords: place(job.binaryInputs ? job.inputWidth * stride : 0),
@@ -131,13 +157,18 @@ export function lutKernels() {
     };
   }
 
-  /** Views the arrays of a job in `buffer`, which must hold at least `lutLayout(job).size` bytes. */
-  function lutWorkspace(job: LutJobShape, buffer: ArrayBuffer | SharedArrayBuffer): LutWorkspace {
+  /**
+   * Views the arrays of a job in `buffer`, which must hold at least `lutLayout(job).size` bytes.
+   * `wasm` are the WebAssembly kernels whose memory `buffer` is, if any.
+   */
+  function lutWorkspace(job: LutJobShape, buffer: ArrayBuffer | SharedArrayBuffer, wasm?: LutWasmKernels): LutWorkspace {
     const at = lutLayout(job);
     const tables = job.neurons * job.tablesPerNeuron;
     const entries = 1 << job.k;
     return {
       ...job,
+      wasm,
+      header: at.header,
       chunks: at.chunks,
       stride: at.stride,
       scalars: new Float64Array(buffer, at.scalars, 1),
@@ -152,6 +183,20 @@ export function lutKernels() {
       dWeights: new Float32Array(buffer, at.dWeights, tables * entries),
       dxPartials: new Float64Array(buffer, at.dxPartials, at.chunks * (job.inputWidth + 1) * at.stride),
     };
+  }
+
+  /** Writes the header of the WebAssembly kernels; run once per call, before any chunk. */
+  function writeWasmHeader(space: LutWorkspace): void {
+    const at = lutLayout(space);
+    const flags = (space.binarizeOutput ? 1 : 0) | (space.binarizeEntries ? 2 : 0);
+    const fields = [
+      space.batch, space.inputWidth, space.neurons, space.tablesPerNeuron,
+      space.k, space.stride, space.chunks, flags,
+      at.weights, at.mask, at.bitWords, at.addresses,
+      at.y, at.dyColumns, at.dWeights, at.dxPartials,
+      at.dGammaPartials, at.scratch, at.scratchBytes, at.scalars,
+    ];
+    new Int32Array(space.y.buffer, space.header, WASM_HEADER_WORDS).set(fields);
   }
 
   /** Fills the transposed inputs from x ([batch][inputWidth]); run once before the forward chunks. */
@@ -211,7 +256,7 @@ export function lutKernels() {
   }
 
   /**
-   * The straight-through factor of an entry's gradient: with `binarizeEntries` the gradient
+   * Returns the straight-through factor of an entry's gradient: with `binarizeEntries` the gradient
    * passes where the stored entry w has |w| <= 1, as for the inputs.
    */
   function entryPass(space: LutWorkspace, index: number): number {
@@ -286,6 +331,10 @@ export function lutKernels() {
 
   /** Forward pass of chunk c: y for its neurons, and with binary inputs its tables' addresses. */
   function forwardChunk(space: LutWorkspace, c: number): void {
+    if (space.wasm && space.binaryInputs) {
+      space.wasm.forwardBinary(space.header, c);
+      return;
+    }
     const { batch, neurons, tablesPerNeuron, k, mask, y } = space;
     const entries = 1 << k;
     const scale = space.scalars[0];
@@ -478,7 +527,8 @@ export function lutKernels() {
   }
 
   function backwardChunk(space: LutWorkspace, c: number): void {
-    if (space.binaryInputs) backwardBinaryChunk(space, c);
+    if (space.wasm && space.binaryInputs) space.wasm.backwardBinary(space.header, c);
+    else if (space.binaryInputs) backwardBinaryChunk(space, c);
     else backwardRealChunk(space, c);
   }
 
@@ -502,7 +552,7 @@ export function lutKernels() {
     return { dx, dAbsGamma };
   }
 
-  return { chunkCount, lutLayout, lutWorkspace, prepareInputs, prepareOutputGradient, forwardChunk, backwardChunk, finishBackward };
+  return { chunkCount, lutLayout, lutWorkspace, writeWasmHeader, prepareInputs, prepareOutputGradient, forwardChunk, backwardChunk, finishBackward };
 }
 
 export type LutKernels = ReturnType<typeof lutKernels>;

@@ -1,4 +1,5 @@
-import { kernels, lutKernels, type LutGradients, type LutJobShape, type LutWorkspace } from './kernel-js';
+import { kernels, lutKernels, type LutGradients, type LutJobShape, type LutWasmKernels, type LutWorkspace } from './kernel-js';
+import { PRIVATE_KERNELS, SHARED_KERNELS } from './kernel-wasm-binary';
 import type { LutOptions, LutShape } from './shape';
 
 /**
@@ -23,6 +24,10 @@ import type { LutOptions, LutShape } from './shape';
  *
  * Atomics.wait blocks, which browsers allow in workers only. The caller must therefore be
  * Node's main thread or a worker, and the page cross-origin isolated for SharedArrayBuffer.
+ *
+ * The workspace is the memory of the WebAssembly kernels (kernel.wat) where WebAssembly runs:
+ * each thread instantiates the module on the one shared memory, and the binary-input chunks
+ * run there. Elsewhere the workspace is a plain buffer and every chunk runs in JavaScript.
  */
 
 /** A thread as the pool uses it: Node's worker_threads Worker and a browser Worker both fit. */
@@ -38,7 +43,7 @@ export interface HelperThread {
  */
 export type HelperSpawner = (body: string) => HelperThread;
 
-const CONTROL_WORDS = 16;
+const CONTROL_WORDS = 20;
 /** Control array slots. The helper script repeats them as literals. */
 const WAKE = 0;
 const TICKET = 1;
@@ -49,6 +54,8 @@ const EXIT = 5;
 const HELPER_CHUNKS = 6;
 const READY = 7;
 const PARAMS = 8;
+/** 1 when the call runs the WebAssembly kernels. */
+const USE_WASM = 16;
 /**
  * How long a waiting caller lets the done counter stand still before it takes chunks itself.
  * A chunk of a large layer takes about 20 ms, and 20 ms here made the caller join and compete
@@ -62,10 +69,11 @@ const BACKWARD = 2;
  * The helper thread's program. It runs in a bare script, so it uses nothing from outside
  * itself. `makeKernels` is `lutKernels`, passed as source text.
  */
-function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: { control: Int32Array; buffer: SharedArrayBuffer; mapping: number }) => void) => void): void {
+function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: HelperMessage) => void) => void): void {
   const kernelSet = makeKernels();
   let control: Int32Array = new Int32Array(0);
   let buffer: SharedArrayBuffer | undefined;
+  let wasm: LutWasmKernels | undefined;
   let mapping = -1;
   let seenWake = 0;
 
@@ -91,7 +99,7 @@ function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: {
           binarizeOutput: control[14] === 1,
           binarizeEntries: control[15] === 1,
         };
-        space = kernelSet.lutWorkspace(job, buffer!);
+        space = kernelSet.lutWorkspace(job, buffer!, control[16] === 1 ? wasm : undefined);
       }
       if (control[3] === 1) kernelSet.forwardChunk(space, next);
       else kernelSet.backwardChunk(space, next);
@@ -119,7 +127,9 @@ function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: {
   listen((message) => {
     if (mapping < 0) Atomics.add(message.control, 7, 1);
     control = message.control;
-    buffer = message.buffer;
+    buffer = message.arena.buffer;
+    const { memory, module } = message.arena;
+    wasm = memory && module ? (new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as LutWasmKernels) : undefined;
     mapping = message.mapping;
     // seenWake keeps its value: a call published while the new buffer was on its way is
     // still taken, and a wake with no chunk left costs one look at the ticket.
@@ -134,19 +144,95 @@ export function helperScriptBody(): string {
   return `var __name = (target) => target;\n(${lutHelper.toString()})(${lutKernels.toString()}, listen);\n`;
 }
 
+/**
+ * A workspace buffer: the memory of the WebAssembly kernels with the module and this thread's
+ * instance, or a plain buffer when WebAssembly is not available.
+ */
+interface Arena {
+  buffer: SharedArrayBuffer | ArrayBuffer;
+  memory?: WebAssembly.Memory;
+  module?: WebAssembly.Module;
+  wasm?: LutWasmKernels;
+}
+
+/** The message a helper thread receives: the control words and the shared workspace. */
+interface HelperMessage {
+  control: Int32Array;
+  arena: { buffer: SharedArrayBuffer; memory?: WebAssembly.Memory; module?: WebAssembly.Module };
+  mapping: number;
+}
+
 interface Pool {
   helpers: HelperThread[];
   /** The calling thread only waits once every helper is ready (see `enableLutThreads`). */
   callerWaits: boolean;
   control: Int32Array;
-  buffer: SharedArrayBuffer;
+  arena: Arena;
   mapping: number;
   generation: number;
 }
 
 let pool: Pool | undefined;
 /** Workspace of the calling thread when no pool runs. */
-let privateBuffer = new ArrayBuffer(0);
+let privateArena: Arena = { buffer: new ArrayBuffer(0) };
+
+const WASM_PAGE_BYTES = 65536;
+/** Largest workspace given to the WebAssembly kernels; their offsets are 32-bit. */
+const MAX_WASM_BYTES = 2 ** 31;
+let wasmAllowed = true;
+const modules = new Map<boolean, WebAssembly.Module | null>();
+
+/**
+ * Turns the WebAssembly kernels on or off for later calls (default on). Off, every chunk runs
+ * in JavaScript; the results are the same bits. For tests and benchmarks.
+ */
+export function useLutWasm(enabled: boolean): void {
+  wasmAllowed = enabled;
+}
+
+/**
+ * True when later calls with binary inputs run their chunks in WebAssembly: with the helper
+ * threads when `helpers` is true and they run, else on this thread alone.
+ */
+export function lutUsesWasm(helpers = true): boolean {
+  if (!wasmAllowed) return false;
+  if (pool && helpers) return pool.arena.wasm !== undefined;
+  return wasmModule(false) !== undefined;
+}
+
+/** Returns the compiled kernels for a shared or a private memory, or undefined where WebAssembly cannot run them. */
+function wasmModule(shared: boolean): WebAssembly.Module | undefined {
+  if (!modules.has(shared)) {
+    try {
+      const bytes = Uint8Array.from(atob(shared ? SHARED_KERNELS : PRIVATE_KERNELS), (c) => c.charCodeAt(0));
+      modules.set(shared, new WebAssembly.Module(bytes));
+    } catch {
+      modules.set(shared, null);
+    }
+  }
+  return modules.get(shared) ?? undefined;
+}
+
+/** A new workspace of at least `bytes` bytes, shared with helper threads or private to this one. */
+function makeArena(bytes: number, shared: boolean): Arena {
+  const module = bytes <= MAX_WASM_BYTES ? wasmModule(shared) : undefined;
+  if (module) {
+    try {
+      const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+      const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as LutWasmKernels;
+      return { buffer: memory.buffer, memory, module, wasm };
+    } catch {
+      // A shared memory needs cross-origin isolation in browsers; use a plain buffer.
+    }
+  }
+  return { buffer: shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes) };
+}
+
+function helperMessage(current: Pool): HelperMessage {
+  const { buffer, memory, module } = current.arena;
+  return { control: current.control, arena: { buffer: buffer as SharedArrayBuffer, memory, module }, mapping: current.mapping };
+}
 
 /**
  * Starts `count` helper threads for the typed-array kernels, replacing any earlier ones.
@@ -161,15 +247,14 @@ export function enableLutThreads(spawn: HelperSpawner, count: number, callerWait
   disableLutThreads();
   if (count <= 0 || typeof SharedArrayBuffer === 'undefined') return 0;
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
-  const buffer = new SharedArrayBuffer(1 << 20);
   const body = helperScriptBody();
-  const helpers: HelperThread[] = [];
+  const started: Pool = { helpers: [], callerWaits, control, arena: makeArena(1 << 20, true), mapping: 0, generation: 0 };
   for (let h = 0; h < count; h++) {
     const helper = spawn(body);
-    helper.postMessage({ control, buffer, mapping: 0 });
-    helpers.push(helper);
+    helper.postMessage(helperMessage(started));
+    started.helpers.push(helper);
   }
-  pool = { helpers, callerWaits, control, buffer, mapping: 0, generation: 0 };
+  pool = started;
   return count;
 }
 
@@ -191,19 +276,26 @@ export function lutThreadStats(): { helpers: number; helperChunks: number } {
 /** Returns a workspace big enough for `job`: the pool's shared one, or this thread's private one. */
 function workspaceFor(job: LutJobShape, helpers: boolean): LutWorkspace {
   const size = kernels.lutLayout(job).size;
+  const grown = Math.ceil((size * 1.25) / 8) * 8;
+  let arena: Arena;
   if (pool && helpers) {
-    if (pool.buffer.byteLength < size) {
-      pool.buffer = new SharedArrayBuffer(Math.ceil((size * 1.25) / 8) * 8);
+    if (pool.arena.buffer.byteLength < size) {
+      pool.arena = makeArena(grown, true);
       pool.mapping++;
-      for (const helper of pool.helpers) helper.postMessage({ control: pool.control, buffer: pool.buffer, mapping: pool.mapping });
+      const message = helperMessage(pool);
+      for (const helper of pool.helpers) helper.postMessage(message);
       Atomics.store(pool.control, MAPPING, pool.mapping);
       Atomics.add(pool.control, WAKE, 1);
       Atomics.notify(pool.control, WAKE);
     }
-    return kernels.lutWorkspace(job, pool.buffer);
+    arena = pool.arena;
+  } else {
+    if (privateArena.buffer.byteLength < size) privateArena = makeArena(grown, false);
+    arena = privateArena;
   }
-  if (privateBuffer.byteLength < size) privateBuffer = new ArrayBuffer(Math.ceil((size * 1.25) / 8) * 8);
-  return kernels.lutWorkspace(job, privateBuffer);
+  const space = kernels.lutWorkspace(job, arena.buffer, wasmAllowed ? arena.wasm : undefined);
+  if (space.wasm) kernels.writeWasmHeader(space);
+  return space;
 }
 
 /** Runs every chunk of one call, with the helpers when there are any. */
@@ -217,6 +309,7 @@ function runChunks(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, 
   const params = [space.batch, space.inputWidth, space.neurons, space.tablesPerNeuron, space.k, space.binaryInputs ? 1 : 0, space.binarizeOutput ? 1 : 0, space.binarizeEntries ? 1 : 0];
   params.forEach((value, i) => (control[PARAMS + i] = value));
   control[KIND] = kind;
+  control[USE_WASM] = space.wasm ? 1 : 0;
   Atomics.store(control, DONE, 0);
   pool.generation = (pool.generation + 1) & 0x7fff;
   const generation = pool.generation;

@@ -4,7 +4,7 @@
  * worker does, runs forward and backward passes with and without them, and reports whether
  * the results are identical and whether the helpers ran chunks.
  */
-import { lutBackward, lutForward, lutThreadStats } from '../../../src/core/lut/pool';
+import { lutBackward, lutForward, lutThreadStats, lutUsesWasm, useLutWasm } from '../../../src/core/lut/pool';
 import type { LutOptions, LutShape } from '../../../src/core/lut/shape';
 import { Random } from '../../../src/core/random';
 import { startBrowserLutThreads } from '../../../src/worker/threads';
@@ -13,6 +13,8 @@ export interface ThreadCheckResult {
   crossOriginIsolated: boolean;
   helpers: number;
   helperChunks: number;
+  /** Whether the helpers ran the binary-input chunks in WebAssembly on a shared memory. */
+  webAssembly: boolean;
   /** Cases whose output or gradients differ in any bit between helpers and this thread alone. */
   mismatches: string[];
   cases: number;
@@ -52,10 +54,16 @@ async function check(): Promise<ThreadCheckResult> {
       if (!same(backward.dx, alone.dx)) mismatches.push(`${JSON.stringify(options)}: dx`);
       if (!same(backward.dWeights, alone.dWeights)) mismatches.push(`${JSON.stringify(options)}: dWeights`);
       if (backward.dGamma !== alone.dGamma) mismatches.push(`${JSON.stringify(options)}: dGamma`);
+      // The JavaScript chunks give the same bits as the WebAssembly ones.
+      useLutWasm(false);
+      const plain = lutBackward(dy, x, batch, weights, 0.7, mask, shape, options, undefined, false);
+      useLutWasm(true);
+      if (!same(backward.dx, plain.dx)) mismatches.push(`${JSON.stringify(options)}: dx without WebAssembly`);
+      if (!same(backward.dWeights, plain.dWeights)) mismatches.push(`${JSON.stringify(options)}: dWeights without WebAssembly`);
       break;
     }
   }
-  return { crossOriginIsolated: scope.crossOriginIsolated, helpers, helperChunks: lutThreadStats().helperChunks, mismatches, cases };
+  return { crossOriginIsolated: scope.crossOriginIsolated, helpers, helperChunks: lutThreadStats().helperChunks, webAssembly: lutUsesWasm(), mismatches, cases };
 }
 
 void check().then((result) => scope.postMessage(result));
