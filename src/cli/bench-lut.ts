@@ -8,10 +8,15 @@
  * process's peak resident set size so far, so run one implementation per process to attribute it.
  *
  *     npm run bench -- [--backends cpu,wasm] [--k 2,4,6] [--reps 5] [--inputs binary,real]
- *                      [--implementations reference,js] [--threads 0,1] [--webgpu] [--webgpu-batch 8]
+ *                      [--implementations reference,js,webassembly] [--threads 0,1] [--webgpu] [--webgpu-batch 8]
  *
- * --threads lists the helper thread counts to time the js implementation with (default: none,
- * and one per core).
+ * Implementations: `reference` is the composition of tfjs ops, `js` the typed-array kernels
+ * with every chunk in JavaScript, and `webassembly` the same kernels with the binary-input
+ * chunks in WebAssembly (kernel.wat), which is what the op runs by default. Real inputs have
+ * no WebAssembly chunks, so they get no `webassembly` row.
+ *
+ * --threads lists the helper thread counts to time the typed-array kernels with (default:
+ * none, and one per core).
  *
  * --webgpu adds rows for the webgpu backend in headless Chromium. There the adapter is
  * SwiftShader on the CPU, so those rows show that the WGSL kernels run at full size. They are
@@ -22,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DeepLutError } from '../core/errors';
 import { LutLinear } from '../core/layers/lut-linear';
 import { setLutImplementation, type LutImplementation } from '../core/lut/op';
+import { lutUsesWasm, useLutWasm } from '../core/lut/pool';
 import { Random } from '../core/random';
 import type { LutLinearSpec } from '../core/spec/schema';
 import { launchChromium, startDevServer } from '../../test/browser/chromium';
@@ -189,7 +195,7 @@ function choiceList<T extends string>(option: string, text: string, allowed: rea
 }
 
 const USAGE = `Usage: npm run bench -- [--backends cpu,wasm] [--k 2,4,6] [--reps 5] [--inputs binary,real]
-                      [--implementations reference,js] [--threads 0,1] [--webgpu] [--webgpu-batch 8]
+                      [--implementations reference,js,webassembly] [--threads 0,1] [--webgpu] [--webgpu-batch 8]
 `;
 
 async function main(): Promise<void> {
@@ -199,7 +205,7 @@ async function main(): Promise<void> {
       backends: { type: 'string', default: 'cpu,wasm' },
       k: { type: 'string', default: '2,4,6' },
       reps: { type: 'string', default: '5' },
-      implementations: { type: 'string', default: 'reference,js' },
+      implementations: { type: 'string', default: 'reference,js,webassembly' },
       inputs: { type: 'string', default: 'binary,real' },
       webgpu: { type: 'boolean', default: false },
       'webgpu-batch': { type: 'string', default: '8' },
@@ -213,7 +219,7 @@ async function main(): Promise<void> {
   const backends = choiceList('backends', values.backends!, NODE_BACKENDS);
   const ks = integerList('k', values.k!, 1, 8);
   const reps = integerOption('reps', values.reps!, 1, 1000);
-  const implementations = choiceList('implementations', values.implementations!, ['reference', 'js'] as const);
+  const implementations = choiceList('implementations', values.implementations!, ['reference', 'js', 'webassembly'] as const);
   const inputKinds = choiceList('inputs', values.inputs!, ['binary', 'real'] as const);
   const threadCounts = integerList('threads', values.threads!, 0, 7);
   const webGpuBatch = integerOption('webgpu-batch', values['webgpu-batch']!, 1, 4096);
@@ -228,11 +234,15 @@ async function main(): Promise<void> {
         for (const implementation of implementations) {
           // tfjs 4.22's wasm backend has no UnsortedSegmentSum, the gradient of gather.
           if (implementation === 'reference' && backend === 'wasm') continue;
-          for (const threads of implementation === 'js' ? threadCounts : [0]) {
+          if (implementation === 'webassembly' && !binary) continue;
+          useLutWasm(implementation === 'webassembly');
+          if (implementation === 'webassembly' && !lutUsesWasm(false)) throw new Error('WebAssembly cannot run the LUT kernels here');
+          for (const threads of implementation === 'reference' ? [0] : threadCounts) {
             if (startLutThreads(threads) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
             const label = threads === 0 ? implementation : `${implementation}, ${threads} helper thread${threads > 1 ? 's' : ''}`;
-            rows.push(benchRow(backend, implementation, label, k, binary, reps, rows));
+            rows.push(benchRow(backend, implementation === 'reference' ? 'reference' : 'js', label, k, binary, reps, rows));
           }
+          useLutWasm(true);
         }
       }
     }
