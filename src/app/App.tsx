@@ -1,6 +1,6 @@
 import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { encodeSpecHash } from '../core/spec/url';
-import { BACKEND_ORDER, type BackendName, type LutImplementationName } from '../worker/protocol';
+import { BACKEND_ORDER, type BackendName, type BackendReport, type LutImplementationName } from '../worker/protocol';
 import { useRunStore, useServices, useSpecStore } from './context';
 import { DataPanel } from './panels/DataPanel';
 import { ExportPanel } from './panels/ExportPanel';
@@ -19,9 +19,15 @@ type Tab = (typeof TABS)[number];
 /** Badge label of each implementation of the LUT op. */
 const LUT_IMPLEMENTATION_LABELS: Record<LutImplementationName, string> = {
   webgpu: 'fused WGSL LUT kernels',
-  js: 'JavaScript LUT kernels',
+  js: 'typed-array LUT kernels',
   reference: 'reference LUT op in tfjs ops',
 };
+
+function backendDetail(report: BackendReport): string {
+  const label = LUT_IMPLEMENTATION_LABELS[report.lutImplementation];
+  if (report.lutImplementation !== 'js') return label;
+  return report.lutWebAssembly ? `${label}, WebAssembly for binary inputs` : `${label} in JavaScript`;
+}
 
 function BackendBadge() {
   const { bridge } = useServices();
@@ -38,7 +44,7 @@ function BackendBadge() {
         data-lut-implementation={report?.lutImplementation ?? ''}
         title={skipped ? `skipped: ${skipped}` : undefined}
       >
-        {report ? `Backend: ${report.active} (${LUT_IMPLEMENTATION_LABELS[report.lutImplementation]})` : 'Starting backend…'}
+        {report ? `Backend: ${report.active} (${backendDetail(report)})` : 'Starting backend…'}
       </span>
       <select aria-label="force backend" value={forced ?? 'auto'} disabled={state === 'training'} onChange={(e) => bridge.init(e.target.value === 'auto' ? undefined : (e.target.value as BackendName))}>
         <option value="auto">auto</option>

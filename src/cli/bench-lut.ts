@@ -196,6 +196,17 @@ function choiceList<T extends string>(option: string, text: string, allowed: rea
 
 const USAGE = `Usage: npm run bench -- [--backends cpu,wasm] [--k 2,4,6] [--reps 5] [--inputs binary,real]
                       [--implementations reference,js,webassembly] [--threads 0,1] [--webgpu] [--webgpu-batch 8]
+
+Times forward + backward of LutLinear(256->256, expanded) at batch 128 and prints a Markdown table.
+  --backends         tfjs backends to run on: cpu, wasm (default cpu,wasm)
+  --k                table sizes, 1 to 8 (default 2,4,6)
+  --inputs           binary, real or both (default both)
+  --implementations  reference (tfjs ops), js (typed-array kernels in JavaScript),
+                     webassembly (the same with binary-input chunks in WebAssembly; binary inputs only)
+  --threads          helper thread counts for js and webassembly, 0 to 7 (default 0 and one per core)
+  --reps             timed passes per row, each row shows the median (default 5)
+  --webgpu           add rows for the WGSL kernels in headless Chromium (SwiftShader: a correctness run)
+  --webgpu-batch     batch of the webgpu rows (default 8)
 `;
 
 async function main(): Promise<void> {
@@ -249,6 +260,10 @@ async function main(): Promise<void> {
   }
   startLutThreads(0);
   setLutImplementation('auto');
+  if (rows.length === 0 && !values.webgpu) {
+    process.stderr.write('no rows: the reference runs on cpu only, and webassembly rows need binary inputs\n');
+    process.exitCode = 1;
+  }
 
   if (values.webgpu) await benchWebGpu(ks, inputKinds, webGpuBatch, Math.min(reps, 3));
 }

@@ -30,6 +30,8 @@ export interface BackendReport extends BackendSelection {
    * kernels on the CPU that read their inputs with dataSync, and 'reference' composes tfjs ops.
    */
   lutImplementation: LutImplementationName;
+  /** With the 'js' kernels: whether their binary-input loops run in WebAssembly. */
+  lutWebAssembly: boolean;
 }
 
 /** A file the user dropped on the page. */

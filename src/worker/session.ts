@@ -17,6 +17,7 @@ import { DataError, DeepLutError, ExportError } from '../core/errors';
 import { exportModel } from '../core/hardware/export';
 import { modelToNetlist } from '../core/hardware/from-model';
 import { getLutImplementation } from '../core/lut/op';
+import { lutUsesWasm } from '../core/lut/pool';
 import { readAndDispose } from '../core/read';
 import type { Spec } from '../core/spec/schema';
 import { parseSpec } from '../core/spec/validate';
@@ -197,7 +198,7 @@ export class TrainingSession {
       this.model.dispose();
       this.model = moved;
     }
-    this.host.post({ type: 'backend', report: { ...selection, lutImplementation: getLutImplementation() } });
+    this.host.post({ type: 'backend', report: { ...selection, lutImplementation: getLutImplementation(), lutWebAssembly: lutUsesWasm() } });
   }
 
   /**

@@ -32,7 +32,7 @@ describe.skipIf(SKIP_BROWSER)('LUT helper threads in headless Chromium', () => {
   });
 
   it('gives results identical to one thread', () => {
-    expect(result.cases).toBe(3);
+    expect(result.cases).toBe(4);
     expect(result.mismatches).toEqual([]);
   });
 });

@@ -220,6 +220,25 @@ describe('binarized entries', () => {
   });
 });
 
+describe('gamma of zero', () => {
+  it.each([true, false])('binary inputs %s: same gamma gradient as the reference', (binaryInputs) => {
+    const shape: LutShape = { inputWidth: 6, neurons: 3, tablesPerNeuron: 2, k: 3 };
+    const { x, weights, mask, dy } = randomCase(`gamma-zero-${binaryInputs}`, shape, 4, binaryInputs);
+    const options: LutOptions = { binaryInputs, binarizeOutput: false };
+    const gammaGradient = (implementation: 'js' | 'reference') => {
+      setLutImplementation(implementation);
+      const dyT = tf.tensor2d(dy, [4, shape.neurons]);
+      const loss = (g: tf.Tensor) => tf.sum(tf.mul(lut(tf.tensor2d(x, [4, 6]), tf.tensor2d(weights, [6, 8]), g as tf.Scalar, mask, shape, options), dyT)) as tf.Scalar;
+      return tf.grad(loss)(tf.scalar(0)).dataSync()[0];
+    };
+    const fast = gammaGradient('js');
+    const reference = gammaGradient('reference');
+    setLutImplementation('auto');
+    expect(fast).not.toBe(0);
+    expect(Math.abs(fast - reference)).toBeLessThan(1e-5 * (1 + Math.abs(reference)));
+  });
+});
+
 describe('LUT implementation choice', () => {
   it('auto picks the js kernel on the cpu backend', () => {
     setLutImplementation('auto');

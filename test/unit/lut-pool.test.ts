@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLutThreads } from '../../src/cli/threads';
-import { disableLutThreads, lutBackward, lutForward, lutThreadStats } from '../../src/core/lut/pool';
+import { Worker } from 'node:worker_threads';
+import { disableLutThreads, enableLutThreads, lutBackward, lutForward, lutThreadStats } from '../../src/core/lut/pool';
 import type { LutOptions, LutShape } from '../../src/core/lut/shape';
 import { Random } from '../../src/core/random';
 
@@ -90,5 +91,71 @@ describe('LUT kernels on helper threads', () => {
     disableLutThreads();
     expect(lutThreadStats()).toEqual({ helpers: 0, helperChunks: 0 });
     expect(lutForward(x, BATCH, weights, 0.8, mask, shape, options).y).toEqual(threaded);
+  });
+});
+
+describe('LUT op arguments', () => {
+  const shape: LutShape = { inputWidth: 5, neurons: 2, tablesPerNeuron: 3, k: 2 };
+  const options: LutOptions = { binaryInputs: true, binarizeOutput: false };
+  const weights = new Float32Array(2 * 3 * 4).fill(0.5);
+  const mask = new Int32Array(2 * 3 * 2).fill(1);
+
+  it('rejects a mask index outside the inputs', () => {
+    const bad = mask.slice();
+    bad[7] = 5;
+    expect(() => lutForward(new Float32Array(5), 1, weights, 1, bad, shape, options)).toThrow(/mask index 5 at position 7 is outside the input width 5/);
+  });
+
+  it('rejects x of the wrong size', () => {
+    expect(() => lutForward(new Float32Array(9), 2, weights, 1, mask, shape, options)).toThrow(/x has 9 values, expected batch 2 x input width 5/);
+  });
+
+  it('rejects k outside 1..8', () => {
+    expect(() => lutForward(new Float32Array(5), 1, new Float32Array(6), 1, new Int32Array(0), { ...shape, k: 0 }, options)).toThrow(/k must be an integer from 1 to 8, got 0/);
+  });
+
+  it('rejects a table count of zero', () => {
+    expect(() => lutForward(new Float32Array(5), 1, new Float32Array(0), 1, new Int32Array(0), { ...shape, tablesPerNeuron: 0 }, options)).toThrow(/tablesPerNeuron must be an integer of at least 1, got 0/);
+  });
+
+  it('rejects dy of the wrong size', () => {
+    expect(() => lutBackward(new Float32Array(3), new Float32Array(5), 1, weights, 1, mask, shape, options)).toThrow(/dy has 3 values, expected batch 1 x 2 neurons/);
+  });
+
+  it('returns empty outputs and zero gradients for an empty batch', () => {
+    expect(lutForward(new Float32Array(0), 0, weights, 1, mask, shape, options).y).toHaveLength(0);
+    const grads = lutBackward(new Float32Array(0), new Float32Array(0), 0, weights, 1, mask, shape, options);
+    expect(grads.dx).toHaveLength(0);
+    expect(Array.from(grads.dWeights)).toEqual(new Array(24).fill(0));
+    expect(grads.dGamma).toBe(0);
+  });
+});
+
+describe('a chunk that fails on a helper thread', () => {
+  afterAll(() => disableLutThreads());
+
+  it('raises an error on the calling thread instead of hanging', async () => {
+    // Helpers whose forward chunks throw; the calling thread's own chunks still work.
+    const spawn = (body: string) => {
+      const broken = body.replace('kernelSet.forwardChunk(space, next)', "(() => { throw new Error('injected'); })()");
+      expect(broken).not.toBe(body);
+      return new Worker(`const { parentPort } = require('node:worker_threads');\nconst listen = (handler) => parentPort.on('message', handler);\n${broken}`, { eval: true });
+    };
+    expect(enableLutThreads(spawn, 2, true)).toBe(2);
+    const { shape, x, weights, mask } = randomCall('failing-helper', 4, true);
+    const options: LutOptions = { binaryInputs: true, binarizeOutput: false };
+    let message = '';
+    for (let attempt = 0; attempt < 200 && message === ''; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      try {
+        lutForward(x, BATCH, weights, 1, mask, shape, options);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+    }
+    expect(message).toMatch(/LUT forward pass failed \(batch 40, .*k 4\): LUT kernel: chunk \d failed on a helper thread, but not when run again/);
+    // The pool stays usable: later calls on this thread alone give the result.
+    disableLutThreads();
+    expect(lutForward(x, BATCH, weights, 1, mask, shape, options).y.length).toBe(BATCH * shape.neurons);
   });
 });

@@ -14,8 +14,9 @@ afterAll(() => {
 describe('assembled WebAssembly kernels', () => {
   it('match kernel.wat', async () => {
     const assembled = await assembleLutKernels();
-    expect(Buffer.from(assembled.shared).toString('base64')).toBe(SHARED_KERNELS);
-    expect(Buffer.from(assembled.private).toString('base64')).toBe(PRIVATE_KERNELS);
+    const stale = 'kernel-wasm-binary.ts differs from kernel.wat: run npm run build:wasm';
+    expect(Buffer.from(assembled.shared).toString('base64') === SHARED_KERNELS, stale).toBe(true);
+    expect(Buffer.from(assembled.private).toString('base64') === PRIVATE_KERNELS, stale).toBe(true);
   });
 
   it('run on this thread', () => {
@@ -29,8 +30,10 @@ function runBoth(seed: string, k: number, batch: number, shape: Omit<LutShape, '
   const full: LutShape = { ...shape, k };
   const tables = shape.neurons * shape.tablesPerNeuron;
   const x = new Float32Array(batch * shape.inputWidth).map(() => rng.sign());
-  // Entries beyond +-1 and exact zeros exercise both straight-through tests and sign(0).
-  const weights = new Float32Array(tables << k).map((_, i) => (i % 13 === 0 ? 0 : rng.uniform(-2, 2)));
+  // Entries beyond +-1, of exactly +-1 and of exactly 0 exercise both straight-through tests
+  // at their boundary and sign(0).
+  const boundary = (i: number) => (i % 13 === 0 ? 0 : i % 11 === 0 ? 1 : -1);
+  const weights = new Float32Array(tables << k).map((_, i) => (i % 11 === 0 || i % 13 === 0 ? boundary(i) : rng.uniform(-2, 2)));
   const mask = new Int32Array(tables * k).map(() => rng.int(shape.inputWidth));
   const dy = new Float32Array(batch * shape.neurons).map(() => rng.uniform(-1, 1));
   const forward = lutForward(x, batch, weights, -0.6, mask, full, options);

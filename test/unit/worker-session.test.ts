@@ -69,7 +69,7 @@ describe('training session', () => {
   it('reports the selected backend', async () => {
     const { send, of } = createSession();
     await send({ type: 'init', backend: 'cpu' });
-    expect(of('backend')[0].report).toEqual({ active: 'cpu', forced: 'cpu', lutImplementation: 'js', skipped: [{ backend: 'webgpu', reason: 'no adapter' }] });
+    expect(of('backend')[0].report).toEqual({ active: 'cpu', forced: 'cpu', lutImplementation: 'js', lutWebAssembly: true, skipped: [{ backend: 'webgpu', reason: 'no adapter' }] });
   });
 
   it('reports a forced LUT implementation', async () => {

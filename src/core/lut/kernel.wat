@@ -13,6 +13,9 @@
 ;;   word 16 dGammaPartials  17 scratch          18 scratch bytes per chunk
 ;;   word 19 scalars (|gamma| as f64)
 ;;
+;; Loops test their condition at the end, so the batch, k and the tables per neuron must be
+;; at least 1; pool.ts checks every call before it reaches these functions.
+;;
 ;; Words 8 to 19 are byte offsets into the memory. Each chunk has its own scratch area:
 ;; the table as f64 values, the dy sums per address, the slopes and the rows of the inputs.
 ;; src/cli/build-wasm.ts turns this file into kernel-wasm-binary.ts.

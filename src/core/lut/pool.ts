@@ -1,6 +1,7 @@
 import { kernels, lutKernels, type LutGradients, type LutJobShape, type LutWasmKernels, type LutWorkspace } from './kernel-js';
 import { PRIVATE_KERNELS, SHARED_KERNELS } from './kernel-wasm-binary';
-import type { LutOptions, LutShape } from './shape';
+import { DeepLutError } from '../errors';
+import { checkMask, MAX_K, type LutOptions, type LutShape } from './shape';
 
 /**
  * Runs the typed-array LUT kernels on helper threads as well as on the calling thread.
@@ -56,6 +57,8 @@ const READY = 7;
 const PARAMS = 8;
 /** 1 when the call runs the WebAssembly kernels. */
 const USE_WASM = 16;
+/** 1 + the first chunk that failed on a helper thread in this call, else 0. */
+const FAILED_CHUNK = 17;
 /**
  * How long a waiting caller lets the done counter stand still before it takes chunks itself.
  * A chunk of a large layer takes about 20 ms, and 20 ms here made the caller join and compete
@@ -86,6 +89,9 @@ function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: H
       const chunks = (ticket >>> 8) & 255;
       const next = ticket & 255;
       if (ticket >>> 16 !== generation || next >= chunks) return;
+      // The caller publishes a new workspace before the ticket of the call that needs it, so
+      // a ticket read before this check belongs to a call on the workspace this helper has.
+      if (Atomics.load(control, 4) !== mapping) return;
       if (Atomics.compareExchange(control, 1, ticket, ticket + 1) !== ticket) continue;
       // The chunk is ours, so the call's parameters stay as they are until it is done.
       if (!space) {
@@ -101,8 +107,13 @@ function lutHelper(makeKernels: typeof lutKernels, listen: (handler: (message: H
         };
         space = kernelSet.lutWorkspace(job, buffer!, control[16] === 1 ? wasm : undefined);
       }
-      if (control[3] === 1) kernelSet.forwardChunk(space, next);
-      else kernelSet.backwardChunk(space, next);
+      try {
+        if (control[3] === 1) kernelSet.forwardChunk(space, next);
+        else kernelSet.backwardChunk(space, next);
+      } catch {
+        // The caller runs the chunk again itself and reports the error.
+        Atomics.compareExchange(control, 17, 0, next + 1);
+      }
       Atomics.add(control, 6, 1);
       Atomics.add(control, 2, 1);
       Atomics.notify(control, 2);
@@ -310,6 +321,7 @@ function runChunks(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, 
   params.forEach((value, i) => (control[PARAMS + i] = value));
   control[KIND] = kind;
   control[USE_WASM] = space.wasm ? 1 : 0;
+  control[FAILED_CHUNK] = 0;
   Atomics.store(control, DONE, 0);
   pool.generation = (pool.generation + 1) & 0x7fff;
   const generation = pool.generation;
@@ -320,19 +332,61 @@ function runChunks(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, 
   // A caller that waits still takes the chunks that no helper has taken after a while, so a
   // helper that is slow to pick up a call cannot stall it.
   let callerWorks = !pool.callerWaits || Atomics.load(control, READY) < pool.helpers.length;
+  let failure: unknown;
   for (;;) {
     while (callerWorks) {
       const ticket = Atomics.load(control, TICKET);
       const next = ticket & 255;
       if (next >= space.chunks) break;
       if (Atomics.compareExchange(control, TICKET, ticket, ticket + 1) !== ticket) continue;
-      run(space, next);
+      try {
+        run(space, next);
+      } catch (error) {
+        failure ??= error;
+      }
       Atomics.add(control, DONE, 1);
     }
     const done = Atomics.load(control, DONE);
-    if (done >= space.chunks) return;
+    if (done >= space.chunks) break;
     if (Atomics.wait(control, DONE, done, CALLER_PATIENCE_MS) === 'timed-out') callerWorks = true;
   }
+  // Every chunk has finished, so no helper still writes to the workspace.
+  if (failure !== undefined) throw failure;
+  const failed = Atomics.load(control, FAILED_CHUNK);
+  if (failed > 0) {
+    // The error stayed on the helper thread: this thread reruns the chunk to raise it here.
+    run(space, failed - 1);
+    throw new Error(`LUT kernel: chunk ${failed - 1} failed on a helper thread, but not when run again on the calling thread`);
+  }
+}
+
+/** Runs every chunk of one call and names the op and the call's shape in an error from the kernels. */
+function runCall(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, helpers: boolean): void {
+  try {
+    runChunks(space, kind, helpers);
+  } catch (error) {
+    const pass = kind === FORWARD ? 'forward' : 'backward';
+    const shape = `batch ${space.batch}, input width ${space.inputWidth}, ${space.neurons} neurons x ${space.tablesPerNeuron} tables, k ${space.k}`;
+    throw new Error(`LUT ${pass} pass failed (${shape}): ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Checks the sizes of one call against its shape, so that a bad argument gets an error that
+ * names it instead of a kernel reading outside its arrays.
+ */
+function checkCall(batch: number, shape: LutShape, x: Float32Array, weights: Float32Array, mask: Int32Array): void {
+  const { inputWidth, neurons, tablesPerNeuron, k } = shape;
+  const counts = { batch, inputWidth, neurons, tablesPerNeuron };
+  for (const [name, value] of Object.entries(counts)) {
+    const least = name === 'batch' ? 0 : 1;
+    if (!Number.isInteger(value) || value < least) throw new DeepLutError(`LUT op: ${name} must be an integer of at least ${least}, got ${value}`);
+  }
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new DeepLutError(`LUT op: k must be an integer from 1 to ${MAX_K}, got ${k}`);
+  if (x.length !== batch * inputWidth) throw new DeepLutError(`LUT op: x has ${x.length} values, expected batch ${batch} x input width ${inputWidth}`);
+  const entries = neurons * tablesPerNeuron << k;
+  if (weights.length !== entries) throw new DeepLutError(`LUT op: the entries have ${weights.length} values, expected ${entries} (${neurons * tablesPerNeuron} tables x 2^${k})`);
+  checkMask(mask, shape);
 }
 
 function jobShape(batch: number, shape: LutShape, options: LutOptions): LutJobShape {
@@ -370,9 +424,11 @@ export function lutForward(
   options: LutOptions,
   helpers = true,
 ): LutForwardResult {
+  checkCall(batch, shape, x, weights, mask);
+  if (batch === 0) return { y: new Float32Array(0), addresses: options.binaryInputs ? new Uint8Array(0) : undefined };
   const space = workspaceWithTables(jobShape(batch, shape, options), weights, gamma, mask, helpers);
   kernels.prepareInputs(space, x);
-  runChunks(space, FORWARD, helpers);
+  runCall(space, FORWARD, helpers);
   return { y: space.y.slice(), addresses: options.binaryInputs ? space.addresses.slice() : undefined };
 }
 
@@ -393,6 +449,9 @@ export function lutBackward(
   addresses?: Uint8Array,
   helpers = true,
 ): LutGradients {
+  checkCall(batch, shape, x, weights, mask);
+  if (dy.length !== batch * shape.neurons) throw new DeepLutError(`LUT op: dy has ${dy.length} values, expected batch ${batch} x ${shape.neurons} neurons`);
+  if (batch === 0) return { dx: new Float32Array(0), dWeights: new Float32Array(weights.length), dGamma: 0 };
   const space = workspaceWithTables(jobShape(batch, shape, options), weights, gamma, mask, helpers);
   if (options.binaryInputs && addresses) {
     if (addresses.length !== space.addresses.length) throw new Error(`LUT backward pass: invalid address array of ${addresses.length} bytes, expected ${space.addresses.length}; pass the addresses that lutForward returned for the same x`);
@@ -400,10 +459,11 @@ export function lutBackward(
   } else {
     kernels.prepareInputs(space, x);
     // The forward pass writes the addresses that the binary backward pass reads.
-    if (options.binaryInputs) runChunks(space, FORWARD, helpers);
+    if (options.binaryInputs) runCall(space, FORWARD, helpers);
   }
   kernels.prepareOutputGradient(space, dy);
-  runChunks(space, BACKWARD, helpers);
+  runCall(space, BACKWARD, helpers);
   const { dx, dAbsGamma } = kernels.finishBackward(space);
-  return { dx, dWeights: space.dWeights.slice(), dGamma: gamma >= 0 ? dAbsGamma : -dAbsGamma };
+  // d|gamma|/dgamma is taken as -1 at gamma = 0, as tfjs's gradient of abs does.
+  return { dx, dWeights: space.dWeights.slice(), dGamma: gamma > 0 ? dAbsGamma : -dAbsGamma };
 }

@@ -29,9 +29,9 @@ async function check(): Promise<ThreadCheckResult> {
   const batch = 48;
   const mismatches: string[] = [];
   let cases = 0;
-  for (const [binaryInputs, binarizeOutput] of [[true, false], [false, false], [true, true]]) {
-    const options: LutOptions = { binaryInputs, binarizeOutput };
-    const rng = new Random(`browser-threads-${binaryInputs}-${binarizeOutput}`);
+  for (const [binaryInputs, binarizeOutput, binarizeEntries] of [[true, false, false], [false, false, false], [true, true, false], [true, false, true]]) {
+    const options: LutOptions = { binaryInputs, binarizeOutput, binarizeEntries };
+    const rng = new Random(`browser-threads-${binaryInputs}-${binarizeOutput}-${binarizeEntries}`);
     const tables = shape.neurons * shape.tablesPerNeuron;
     const x = new Float32Array(batch * shape.inputWidth).map(() => (binaryInputs ? rng.sign() : rng.uniform(-1, 1)));
     const weights = new Float32Array(tables << shape.k).map(() => rng.uniform(-1.5, 1.5));
