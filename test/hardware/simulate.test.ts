@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ExportError } from '../../src/core/errors';
 import type { Netlist } from '../../src/core/hardware/netlist';
 import { netlistFromJson, netlistToJson } from '../../src/core/hardware/netlistJson';
-import { encodeSign, packBits, simulateNetlist, unpackBits } from '../../src/core/hardware/simulate';
+import { encodeSign, packBits, simulateNetlist, simulatorUsesWasm, unpackBits, useSimulatorWasm } from '../../src/core/hardware/simulate';
 import { randomBits, randomNetlist, type RandomLayerShape } from './randomNetlist';
 
 /** Straightforward per-sample evaluation: table addresses as integers, popcounts by counting. */
@@ -66,15 +66,23 @@ const cases: Case[] = [
   { name: 'whole words, 64 samples', samples: 64, inputBits: 40, shapes: [{ neurons: 33, tablesPerNeuron: 9, k: 4 }, { neurons: 10, tablesPerNeuron: 5, k: 6 }] },
   { name: 'one sample', samples: 1, inputBits: 5, shapes: [{ neurons: 3, tablesPerNeuron: 1, k: 1 }, { neurons: 2, tablesPerNeuron: 1, k: 2 }] },
   { name: 'score layer only', samples: 101, inputBits: 17, shapes: [{ neurons: 4, tablesPerNeuron: 300, k: 3 }] },
+  // 10 words: WebAssembly pads them to 3 vectors of 4 words.
+  { name: 'partial vector, 300 samples', samples: 300, inputBits: 23, shapes: [{ neurons: 19, tablesPerNeuron: 6, k: 4 }, { neurons: 5, tablesPerNeuron: 19, k: 1 }] },
 ];
 
 describe('simulateNetlist', () => {
+  it('evaluates tables in WebAssembly here', () => {
+    expect(simulatorUsesWasm()).toBe(true);
+  });
+
   for (const testCase of cases) {
-    it(`matches reference: ${testCase.name}`, () => {
+    it.each([true, false])(`WebAssembly %s, matches reference: ${testCase.name}`, (wasm) => {
       const netlist = randomNetlist(testCase.name, testCase.inputBits, testCase.shapes);
       const inputs = randomBits(`${testCase.name}/inputs`, testCase.samples, testCase.inputBits);
 
+      useSimulatorWasm(wasm);
       const result = simulateNetlist(netlist, inputs, testCase.samples, { keepLayerOutputs: true });
+      useSimulatorWasm(true);
       const reference = referenceEvaluate(netlist, inputs, testCase.samples);
 
       expect(Array.from(result.scores)).toEqual(Array.from(reference.scores));

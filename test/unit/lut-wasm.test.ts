@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembleLutKernels } from '../../src/cli/build-wasm';
+import { assembleLutKernels, assembleSimulator } from '../../src/cli/build-wasm';
+import { SIMULATOR_KERNEL } from '../../src/core/hardware/simulate-wasm-binary';
 import { startLutThreads } from '../../src/cli/threads';
 import { PRIVATE_KERNELS, SHARED_KERNELS } from '../../src/core/lut/kernel-wasm-binary';
 import { disableLutThreads, lutBackward, lutForward, lutThreadStats, lutUsesWasm, useLutWasm } from '../../src/core/lut/pool';
@@ -17,6 +18,11 @@ describe('assembled WebAssembly kernels', () => {
     const stale = 'kernel-wasm-binary.ts differs from kernel.wat: run npm run build:wasm';
     expect(Buffer.from(assembled.shared).toString('base64') === SHARED_KERNELS, stale).toBe(true);
     expect(Buffer.from(assembled.private).toString('base64') === PRIVATE_KERNELS, stale).toBe(true);
+  });
+
+  it('match simulate.wat', async () => {
+    const assembled = await assembleSimulator();
+    expect(Buffer.from(assembled).toString('base64') === SIMULATOR_KERNEL, 'simulate-wasm-binary.ts differs from simulate.wat: run npm run build:wasm').toBe(true);
   });
 
   it('run on this thread', () => {

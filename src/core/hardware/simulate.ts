@@ -2,10 +2,14 @@
  * Bit-sliced netlist simulator: 32 samples share one Uint32 word, so every boolean operation on
  * a word evaluates 32 samples at once. The results match the Verilog bit for bit, including the
  * argmax tie rule (the lowest class index wins).
+ *
+ * Where WebAssembly with SIMD runs, simulate.wat evaluates the tables instead, on 128-bit
+ * vectors of four words. It computes the same counts as `countNeuron` below.
  */
 import { DataError } from '../errors';
 import { argmaxRows } from '../argmax';
 import type { Netlist, NetlistLayer } from './netlist';
+import { SIMULATOR_KERNEL } from './simulate-wasm-binary';
 import { constantNeuronOutput, popcountWidth, validateNetlist } from './validate';
 
 /** A bit vector per sample, stored bit-sliced: `data[bit * words + w]` contains that bit for samples 32w..32w+31, sample 32w in bit 0. */
@@ -169,6 +173,93 @@ function countNeuron(
   }
 }
 
+interface SimulatorKernel {
+  countNeuron(
+    neuron: number, tablesPerNeuron: number, k: number,
+    truthTables: number, inputs: number, source: number, vectors: number,
+    counter: number, bits: number, scratch: number,
+  ): void;
+}
+
+let simulatorModule: WebAssembly.Module | null | undefined;
+let simulatorWasmAllowed = true;
+
+/** Turns the WebAssembly table evaluation on or off (default on); the results are the same. For tests and benchmarks. */
+export function useSimulatorWasm(enabled: boolean): void {
+  simulatorWasmAllowed = enabled;
+}
+
+/** True when the simulator evaluates tables in WebAssembly. */
+export function simulatorUsesWasm(): boolean {
+  if (!simulatorWasmAllowed) return false;
+  if (simulatorModule === undefined) {
+    try {
+      simulatorModule = new WebAssembly.Module(Uint8Array.from(atob(SIMULATOR_KERNEL), (c) => c.charCodeAt(0)));
+    } catch {
+      // No WebAssembly, or no SIMD in it.
+      simulatorModule = null;
+    }
+  }
+  return simulatorModule !== null;
+}
+
+/**
+ * One layer's truth tables, inputs and input bits in a WebAssembly memory, laid out as
+ * simulate.wat reads them: every row of bits padded to whole 128-bit vectors.
+ */
+class WasmLayer {
+  private readonly kernel: SimulatorKernel;
+  private readonly memory: WebAssembly.Memory;
+  private readonly vectors: number;
+  private readonly at: { truthTables: number; inputs: number; source: number; counter: number; scratch: number };
+
+  constructor(
+    private readonly layer: NetlistLayer,
+    input: PackedBits,
+    private readonly bits: number,
+  ) {
+    const vectors = Math.ceil(input.words / 4);
+    const rowBytes = 16 * vectors;
+    let size = 0;
+    const place = (bytes: number) => {
+      const offset = size;
+      size += (bytes + 15) & ~15;
+      return offset;
+    };
+    this.vectors = vectors;
+    this.at = {
+      truthTables: place(layer.truthTables.length),
+      inputs: place(4 * layer.inputs.length),
+      source: place(input.width * rowBytes),
+      counter: place(bits * rowBytes),
+      scratch: place((1 << (layer.k - 1)) * rowBytes),
+    };
+    const pages = Math.max(1, Math.ceil(size / 65536));
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.kernel = new WebAssembly.Instance(simulatorModule!, { env: { memory: this.memory } }).exports as unknown as SimulatorKernel;
+    const buffer = this.memory.buffer;
+    new Uint8Array(buffer, this.at.truthTables, layer.truthTables.length).set(layer.truthTables);
+    new Int32Array(buffer, this.at.inputs, layer.inputs.length).set(layer.inputs);
+    const source = new Uint32Array(buffer, this.at.source, input.width * 4 * vectors);
+    for (let row = 0; row < input.width; row++) {
+      source.set(input.data.subarray(row * input.words, (row + 1) * input.words), row * 4 * vectors);
+    }
+  }
+
+  /** Fills `counter` ([bits][words], as countNeuron leaves it) with the popcounts of `neuron`. */
+  count(neuron: number, counter: Int32Array, words: number): void {
+    const { layer, at, vectors, bits } = this;
+    this.kernel.countNeuron(neuron, layer.tablesPerNeuron, layer.k, at.truthTables, at.inputs, at.source, vectors, at.counter, bits, at.scratch);
+    const counts = new Int32Array(this.memory.buffer, at.counter, bits * 4 * vectors);
+    for (let b = 0; b < bits; b++) counter.set(counts.subarray(b * 4 * vectors, b * 4 * vectors + words), b * words);
+  }
+}
+
+/** Returns the WebAssembly form of a layer for this input, or undefined where it cannot run. */
+function wasmLayer(layer: NetlistLayer, input: PackedBits, bits: number): WasmLayer | undefined {
+  return input.words > 0 && simulatorUsesWasm() ? new WasmLayer(layer, input, bits) : undefined;
+}
+
 /** Row offsets of each table input in the source bits: `inputs[i] * words`. */
 function inputRowOffsets(layer: NetlistLayer, words: number): Int32Array {
   const rows = new Int32Array(layer.inputs.length);
@@ -214,6 +305,7 @@ function evaluateThresholdLayer(layer: NetlistLayer, input: PackedBits): PackedB
   const inputRows = inputRowOffsets(layer, words);
   const counter = new Int32Array(popcountWidth(layer.tablesPerNeuron) * words);
   const scratch = new Int32Array((1 << (layer.k - 1)) * words);
+  const wasm = wasmLayer(layer, input, popcountWidth(layer.tablesPerNeuron));
   const tailMask = input.samples % 32 === 0 ? -1 : (1 << (input.samples % 32)) - 1;
 
   for (let j = 0; j < layer.neurons; j++) {
@@ -222,7 +314,8 @@ function evaluateThresholdLayer(layer: NetlistLayer, input: PackedBits): PackedB
     if (constant !== undefined) {
       outputWords.fill(constant ? -1 : 0, row, row + words);
     } else {
-      countNeuron(layer, j, inputRows, source, words, counter, scratch);
+      if (wasm) wasm.count(j, counter, words);
+      else countNeuron(layer, j, inputRows, source, words, counter, scratch);
       for (let w = 0; w < words; w++) {
         // With direction -1, count <= T is the complement of count >= T + 1.
         outputWords[row + w] =
@@ -242,9 +335,11 @@ function evaluateScoreLayer(layer: NetlistLayer, input: PackedBits): Int32Array 
   const bits = popcountWidth(layer.tablesPerNeuron);
   const counter = new Int32Array(bits * words);
   const scratch = new Int32Array((1 << (layer.k - 1)) * words);
+  const wasm = wasmLayer(layer, input, bits);
 
   for (let j = 0; j < layer.neurons; j++) {
-    countNeuron(layer, j, inputRows, source, words, counter, scratch);
+    if (wasm) wasm.count(j, counter, words);
+    else countNeuron(layer, j, inputRows, source, words, counter, scratch);
     for (let w = 0; w < words; w++) {
       const end = Math.min(32, samples - 32 * w);
       for (let s = 0; s < end; s++) {
