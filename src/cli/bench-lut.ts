@@ -247,7 +247,7 @@ async function main(): Promise<void> {
           if (implementation === 'reference' && backend === 'wasm') continue;
           if (implementation === 'webassembly' && !binary) continue;
           useLutWasm(implementation === 'webassembly');
-          if (implementation === 'webassembly' && !lutUsesWasm(false)) throw new Error('WebAssembly cannot run the LUT kernels here');
+          if (implementation === 'webassembly' && !lutUsesWasm(false)) throw new DeepLutError('webassembly rows: WebAssembly cannot run the LUT kernels on this platform; use --implementations js');
           for (const threads of implementation === 'reference' ? [0] : threadCounts) {
             if (startLutThreads(threads) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
             const label = threads === 0 ? implementation : `${implementation}, ${threads} helper thread${threads > 1 ? 's' : ''}`;
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
   startLutThreads(0);
   setLutImplementation('auto');
   if (rows.length === 0 && !values.webgpu) {
-    process.stderr.write('no rows: the reference runs on cpu only, and webassembly rows need binary inputs\n');
+    process.stderr.write('no rows to time: the reference runs on the cpu backend only, and webassembly rows need --inputs binary\n');
     process.exitCode = 1;
   }
 

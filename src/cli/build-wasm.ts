@@ -17,7 +17,7 @@ const SIMULATOR_TARGET = fileURLToPath(new URL('../core/hardware/simulate-wasm-b
 /** The memory import of kernel.wat; the private variant drops `shared`. */
 const SHARED_MEMORY = '(memory 1 65536 shared)';
 
-/** Assembles WebAssembly text; `name` appears in error messages. */
+/** Assembles WebAssembly text. `name` is the file name that error messages show. */
 async function assemble(name: string, source: string): Promise<Uint8Array> {
   const toolkit = await wabt();
   const module = toolkit.parseWat(name, source, { threads: true, bulk_memory: true, simd: true });

@@ -30,7 +30,7 @@ export interface BackendReport extends BackendSelection {
    * kernels on the CPU that read their inputs with dataSync, and 'reference' composes tfjs ops.
    */
   lutImplementation: LutImplementationName;
-  /** With the 'js' kernels: whether their binary-input loops run in WebAssembly. */
+  /** Whether the 'js' kernels run their binary-input loops in WebAssembly. */
   lutWebAssembly: boolean;
 }
 

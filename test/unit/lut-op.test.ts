@@ -161,7 +161,8 @@ describe('js kernel against the reference composition', () => {
 });
 
 describe('binarized entries', () => {
-  it('reads sign(w) with sign(0) = +1 and passes the entry gradient where |w| <= 1', () => {
+  it('k = 2 table: signs and gradient', () => {
+    // The op reads sign(w), with sign(0) = +1, and passes the entry gradient where |w| <= 1.
     const shape: LutShape = { inputWidth: 2, neurons: 1, tablesPerNeuron: 1, k: 2 };
     const weights = new Float32Array([0, -2, 0.5, 1.5]);
     const mask = new Int32Array([0, 1]);
@@ -179,13 +180,18 @@ describe('binarized entries', () => {
 
   const cases: Array<[number, boolean, boolean]> = [];
   for (const k of [1, 2, 3, 4, 6, 8]) cases.push([k, true, false], [k, false, false], [k, true, true]);
-  it.each(cases)('k = %i, binary inputs %s, binarized output %s: js kernel equals steSign before the reference', (k, binaryInputs, binarizeOutput) => {
+  // The js kernel with binarized entries equals steSign before the reference op.
+  it.each(cases)('k = %i, binary inputs %s, binarized output %s', (k, binaryInputs, binarizeOutput) => {
     const batch = 6;
     const shape: LutShape = { inputWidth: 9, neurons: 4, tablesPerNeuron: 3, k };
     const { x, mask, dy } = randomCase(`entries-${k}-${binaryInputs}-${binarizeOutput}`, shape, batch, binaryInputs);
     const rng = new Random(`entries-w-${k}`);
     // Latent entries beyond +-1 stop their gradient; exact zeros and ones test the boundaries.
-    const weights = new Float32Array(shape.neurons * shape.tablesPerNeuron * (1 << k)).map((_, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? -1 : rng.uniform(-1.5, 1.5)));
+    const weights = new Float32Array(shape.neurons * shape.tablesPerNeuron * (1 << k)).map((_, i) => {
+      if (i % 7 === 0) return 0;
+      if (i % 11 === 0) return -1;
+      return rng.uniform(-1.5, 1.5);
+    });
     const gamma = 0.45;
 
     const run = (implementation: 'js' | 'reference', inOp: boolean) => {
@@ -221,7 +227,7 @@ describe('binarized entries', () => {
 });
 
 describe('gamma of zero', () => {
-  it.each([true, false])('binary inputs %s: same gamma gradient as the reference', (binaryInputs) => {
+  it.each([true, false])('binary inputs %s: reference gamma gradient', (binaryInputs) => {
     const shape: LutShape = { inputWidth: 6, neurons: 3, tablesPerNeuron: 2, k: 3 };
     const { x, weights, mask, dy } = randomCase(`gamma-zero-${binaryInputs}`, shape, 4, binaryInputs);
     const options: LutOptions = { binaryInputs, binarizeOutput: false };

@@ -9,6 +9,7 @@
 import { DataError } from '../errors';
 import { argmaxRows } from '../argmax';
 import type { Netlist, NetlistLayer } from './netlist';
+import { compileWasm } from '../wasm';
 import { SIMULATOR_KERNEL } from './simulate-wasm-binary';
 import { constantNeuronOutput, popcountWidth, validateNetlist } from './validate';
 
@@ -181,25 +182,19 @@ interface SimulatorKernel {
   ): void;
 }
 
+/** The compiled simulate.wat: undefined before the first use, null where it does not compile. */
 let simulatorModule: WebAssembly.Module | null | undefined;
 let simulatorWasmAllowed = true;
 
-/** Turns the WebAssembly table evaluation on or off (default on); the results are the same. For tests and benchmarks. */
+/** Turns the WebAssembly table evaluation on or off (default on), with the same results. Tests and benchmarks use it. */
 export function useSimulatorWasm(enabled: boolean): void {
   simulatorWasmAllowed = enabled;
 }
 
-/** True when the simulator evaluates tables in WebAssembly. */
+/** Returns true when the simulator evaluates tables in WebAssembly. */
 export function simulatorUsesWasm(): boolean {
   if (!simulatorWasmAllowed) return false;
-  if (simulatorModule === undefined) {
-    try {
-      simulatorModule = new WebAssembly.Module(Uint8Array.from(atob(SIMULATOR_KERNEL), (c) => c.charCodeAt(0)));
-    } catch {
-      // No WebAssembly, or no SIMD in it.
-      simulatorModule = null;
-    }
-  }
+  if (simulatorModule === undefined) simulatorModule = compileWasm(SIMULATOR_KERNEL) ?? null;
   return simulatorModule !== null;
 }
 

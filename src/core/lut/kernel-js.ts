@@ -71,7 +71,7 @@ export interface LutWorkspace extends LutJobShape {
   chunks: number;
   /**
    * The WebAssembly kernels of this thread when the buffer is their memory. The binary-input
-   * chunks then run there; they give the same bits as the JavaScript ones.
+   * chunks then run there and give the same bits as the JavaScript ones.
    */
   wasm?: LutWasmKernels;
   /** Byte offset of the header that the WebAssembly kernels read (see kernel.wat). */
@@ -159,7 +159,7 @@ export function lutKernels() {
 
   /**
    * Views the arrays of a job in `buffer`, which must hold at least `lutLayout(job).size` bytes.
-   * `wasm` are the WebAssembly kernels whose memory `buffer` is, if any.
+   * Pass `wasm` when `buffer` is the memory of this thread's WebAssembly kernels.
    */
   function lutWorkspace(job: LutJobShape, buffer: ArrayBuffer | SharedArrayBuffer, wasm?: LutWasmKernels): LutWorkspace {
     const at = lutLayout(job);
@@ -185,7 +185,7 @@ export function lutKernels() {
     };
   }
 
-  /** Writes the header of the WebAssembly kernels; run once per call, before any chunk. */
+  /** Writes the header that the WebAssembly kernels read. The caller runs it once per call, before any chunk. */
   function writeWasmHeader(space: LutWorkspace): void {
     const at = lutLayout(space);
     const flags = (space.binarizeOutput ? 1 : 0) | (space.binarizeEntries ? 2 : 0);

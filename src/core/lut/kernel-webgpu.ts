@@ -270,7 +270,7 @@ export function lutWebGpu(x: tf.Tensor2D, weights: tf.Tensor, gamma: tf.Scalar, 
         const tables = tableCount(shape);
         const perTable = runProgram(entryGradientProgram(shape, batch, options), inputs);
         const dWeights = perTable.slice([0, 0], [tables, entries]).reshape(ws.shape);
-        // -1 at gamma = 0, as tfjs's gradient of abs.
+        // d|gamma|/dgamma is -1 at gamma = 0, as in tfjs's gradient of abs.
         const gammaSign = tf.where(tf.greater(gs, 0), tf.scalar(1), tf.scalar(-1));
         const dGamma = tf.mul(tf.sum(perTable.slice([0, entries], [tables, 1])), gammaSign);
         return [dx, dWeights, dGamma];

@@ -14,7 +14,7 @@ import { checkMask, type LutOptions, type LutShape } from './shape';
  *
  * Implementations: 'js' runs typed-array kernels on data read back from the backend (the
  * fast path on cpu and wasm, on helper threads too once `enableLutThreads` has started
- * them; with binary inputs their chunks run in WebAssembly, see kernel.wat), 'webgpu' runs fused WGSL programs on the webgpu backend, and 'reference' is the
+ * them, and with binary inputs in WebAssembly as well: see kernel.wat), 'webgpu' runs fused WGSL programs on the webgpu backend, and 'reference' is the
  * composition of tfjs ops that the others are tested against. 'auto' picks
  * 'webgpu' when that backend is active and 'js' elsewhere.
  *

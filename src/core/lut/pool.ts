@@ -1,4 +1,5 @@
 import { kernels, lutKernels, type LutGradients, type LutJobShape, type LutWasmKernels, type LutWorkspace } from './kernel-js';
+import { compileWasm } from '../wasm';
 import { PRIVATE_KERNELS, SHARED_KERNELS } from './kernel-wasm-binary';
 import { DeepLutError } from '../errors';
 import { checkMask, MAX_K, type LutOptions, type LutShape } from './shape';
@@ -26,9 +27,9 @@ import { checkMask, MAX_K, type LutOptions, type LutShape } from './shape';
  * Atomics.wait blocks, which browsers allow in workers only. The caller must therefore be
  * Node's main thread or a worker, and the page cross-origin isolated for SharedArrayBuffer.
  *
- * The workspace is the memory of the WebAssembly kernels (kernel.wat) where WebAssembly runs:
- * each thread instantiates the module on the one shared memory, and the binary-input chunks
- * run there. Elsewhere the workspace is a plain buffer and every chunk runs in JavaScript.
+ * Where WebAssembly runs, the workspace is the memory of the kernels in kernel.wat. Each thread
+ * instantiates the module on the one shared memory, and the binary-input chunks run there.
+ * Elsewhere the workspace is a plain buffer and every chunk runs in JavaScript.
  */
 
 /** A thread as the pool uses it: Node's worker_threads Worker and a browser Worker both fit. */
@@ -188,22 +189,23 @@ let pool: Pool | undefined;
 let privateArena: Arena = { buffer: new ArrayBuffer(0) };
 
 const WASM_PAGE_BYTES = 65536;
-/** Largest workspace given to the WebAssembly kernels; their offsets are 32-bit. */
+/** Largest workspace given to the WebAssembly kernels, because their offsets are 32-bit. */
 const MAX_WASM_BYTES = 2 ** 31;
 let wasmAllowed = true;
-const modules = new Map<boolean, WebAssembly.Module | null>();
+/** The compiled kernels for a shared (true) and a private (false) memory, undefined where they do not compile. */
+const modules = new Map<boolean, WebAssembly.Module | undefined>();
 
 /**
- * Turns the WebAssembly kernels on or off for later calls (default on). Off, every chunk runs
- * in JavaScript; the results are the same bits. For tests and benchmarks.
+ * Turns the WebAssembly kernels on or off for later calls (default on). When off, every chunk
+ * runs in JavaScript, with the same results bit for bit. Tests and benchmarks use it.
  */
 export function useLutWasm(enabled: boolean): void {
   wasmAllowed = enabled;
 }
 
 /**
- * True when later calls with binary inputs run their chunks in WebAssembly: with the helper
- * threads when `helpers` is true and they run, else on this thread alone.
+ * Returns true when later calls with binary inputs run their chunks in WebAssembly: with the
+ * helper threads when `helpers` is true and they run, else on this thread alone.
  */
 export function lutUsesWasm(helpers = true): boolean {
   if (!wasmAllowed) return false;
@@ -213,18 +215,11 @@ export function lutUsesWasm(helpers = true): boolean {
 
 /** Returns the compiled kernels for a shared or a private memory, or undefined where WebAssembly cannot run them. */
 function wasmModule(shared: boolean): WebAssembly.Module | undefined {
-  if (!modules.has(shared)) {
-    try {
-      const bytes = Uint8Array.from(atob(shared ? SHARED_KERNELS : PRIVATE_KERNELS), (c) => c.charCodeAt(0));
-      modules.set(shared, new WebAssembly.Module(bytes));
-    } catch {
-      modules.set(shared, null);
-    }
-  }
-  return modules.get(shared) ?? undefined;
+  if (!modules.has(shared)) modules.set(shared, compileWasm(shared ? SHARED_KERNELS : PRIVATE_KERNELS));
+  return modules.get(shared);
 }
 
-/** A new workspace of at least `bytes` bytes, shared with helper threads or private to this one. */
+/** Creates a workspace of at least `bytes` bytes, shared with helper threads or private to this one. */
 function makeArena(bytes: number, shared: boolean): Arena {
   const module = bytes <= MAX_WASM_BYTES ? wasmModule(shared) : undefined;
   if (module) {
@@ -234,7 +229,7 @@ function makeArena(bytes: number, shared: boolean): Arena {
       const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as LutWasmKernels;
       return { buffer: memory.buffer, memory, module, wasm };
     } catch {
-      // A shared memory needs cross-origin isolation in browsers; use a plain buffer.
+      // Browsers allow a shared memory only on cross-origin isolated pages. A plain buffer works anywhere.
     }
   }
   return { buffer: shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes) };
@@ -356,7 +351,7 @@ function runChunks(space: LutWorkspace, kind: typeof FORWARD | typeof BACKWARD, 
   if (failed > 0) {
     // The error stayed on the helper thread: this thread reruns the chunk to raise it here.
     run(space, failed - 1);
-    throw new Error(`LUT kernel: chunk ${failed - 1} failed on a helper thread, but not when run again on the calling thread`);
+    throw new Error(`LUT kernel: chunk ${failed - 1} failed on a helper thread but succeeded when rerun on the calling thread`);
   }
 }
 

@@ -68,7 +68,11 @@ async function runOp(backend: string, implementation: 'webgpu' | 'reference', da
 
 function makeData(testCase: KernelCase, shape: LutShape) {
   const rng = new Random(`wgsl-${testCase.k}-${testCase.binaryInputs}-${testCase.binarizeOutput}-${testCase.signEntries}-${testCase.binarizeEntries}`);
-  const entry = (i: number) => (testCase.signEntries ? rng.sign() : testCase.binarizeEntries ? (i % 5 === 0 ? 0 : rng.uniform(-1.5, 1.5)) : rng.uniform(-1, 1));
+  const entry = (i: number) => {
+    if (testCase.signEntries) return rng.sign();
+    if (!testCase.binarizeEntries) return rng.uniform(-1, 1);
+    return i % 5 === 0 ? 0 : rng.uniform(-1.5, 1.5);
+  };
   const tables = shape.neurons * shape.tablesPerNeuron;
   return {
     x: new Float32Array(BATCH * shape.inputWidth).map(() => (testCase.binaryInputs ? rng.sign() : rng.uniform(-1, 1))),
@@ -97,7 +101,8 @@ function contractViolations(y: Float32Array, data: ReturnType<typeof makeData>, 
         let address = 0;
         for (let i = 0; i < k; i++) if (data.x[b * inputWidth + data.mask[t * k + i]] >= 0) address |= 1 << i;
         const stored = data.weights[(t << k) + address];
-        const entry = options.binarizeEntries ? (stored >= 0 ? 1 : -1) : stored;
+        const sign = stored >= 0 ? 1 : -1;
+        const entry = options.binarizeEntries ? sign : stored;
         if (!options.binarizeOutput) sum += entry;
         else sum += Math.abs(GAMMA) * entry >= 0 ? 1 : -1;
       }
